@@ -1,0 +1,5 @@
+"""`python -m paykeep` runs the command-line interface."""
+
+from paykeep.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Adapters: the only home of SQL, cryptography and outbound HTTP."""

@@ -1,0 +1,1 @@
+"""Repositories with queries beyond the generic TableRepository; module name = table name."""

@@ -1,0 +1,42 @@
+"""Idempotency records, keyed by (account_id, livemode, key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+
+class Repository:
+    def __init__(self, conn: Connection, table: Table) -> None:
+        self.conn = conn
+        self.t = table
+
+    def _where(self, account_id: str, livemode: bool, key: str) -> Any:
+        return (self.t.c.account_id == account_id, self.t.c.livemode == livemode, self.t.c.key == key)
+
+    def get_key(self, account_id: str, livemode: bool, key: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(self.t).where(*self._where(account_id, livemode, key))
+        if for_update and self.conn.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def insert_running(self, values: dict[str, Any]) -> bool:
+        """Insert; False when a concurrent request inserted the same key first."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(self.t.insert().values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def update_key(self, account_id: str, livemode: bool, key: str, values: dict[str, Any]) -> None:
+        self.conn.execute(update(self.t).where(*self._where(account_id, livemode, key)).values(**values))
+
+    def delete_key(self, account_id: str, livemode: bool, key: str) -> None:
+        self.conn.execute(delete(self.t).where(*self._where(account_id, livemode, key)))
+
+    def purge_before(self, created_ms: int) -> int:
+        return int(self.conn.execute(delete(self.t).where(self.t.c.created < created_ms)).rowcount or 0)

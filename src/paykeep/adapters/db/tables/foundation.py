@@ -1,0 +1,86 @@
+"""Accounts, API keys, wrapped secret keys, idempotency records, customers."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+from paykeep.adapters.db.tables.base import metadata, resource_columns
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+
+secret_keys = Table(
+    "secret_keys",
+    metadata,
+    Column("purpose", String(40), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("master_key_id", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("livemode", Boolean, nullable=False),
+    Column("kind", String(20), nullable=False),  # secret | publishable
+    Column("lookup_hash", String(64), nullable=False, unique=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("key_version", Integer, nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", String(40), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # running | done
+    Column("response_status", Integer, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("request_id", String(40), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Index("ix_idempotency_keys_created", "created"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    *resource_columns(),
+    Column("email", String(512), nullable=True),
+    Column("name", String(256), nullable=True),
+    Column("phone", String(64), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("address", JSON, nullable=True),
+    Column("shipping", JSON, nullable=True),
+    Column("invoice_settings", JSON, nullable=True),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Index("ix_customers_scope", "account_id", "livemode", "deleted", "id"),
+    Index("ix_customers_email", "account_id", "livemode", "email"),
+)

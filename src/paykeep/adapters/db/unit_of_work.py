@@ -1,0 +1,41 @@
+"""One database transaction, exposing a repository per table as `uow.<table_name>`."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sqlalchemy import Connection
+
+from paykeep.adapters.db.repository import TableRepository
+from paykeep.adapters.db.tables import metadata
+
+
+class SqlUnitOfWork:
+    """`uow.customers` is `repositories.customers.Repository` if that module exists, else a TableRepository."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._repos: dict[str, Any] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        repos = self.__dict__["_repos"]
+        if name not in repos:
+            table = metadata.tables.get(name)
+            try:
+                module = importlib.import_module(f"paykeep.adapters.db.repositories.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"paykeep.adapters.db.repositories.{name}":
+                    raise
+                if table is None:
+                    raise AttributeError(f"no table or repository named {name!r}") from None
+                repos[name] = TableRepository(self.conn, table)
+            else:
+                repos[name] = module.Repository(self.conn, table)
+        return repos[name]

@@ -1,0 +1,214 @@
+"""The composition root: builds the database, keyring, deps and the app from Settings. Nothing global."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from paykeep.adapters.clock import SystemClock
+from paykeep.adapters.db import migrate
+from paykeep.adapters.db.engine import Database
+from paykeep.adapters.db.unit_of_work import SqlUnitOfWork
+from paykeep.adapters.vault.keyring import (
+    Keyring,
+    MasterKeyError,
+    decode_master_key,
+    generate_master_key,
+    read_key_file,
+    write_key_file,
+)
+from paykeep.config import Settings
+from paykeep.domain.ids import IdFactory
+from paykeep.services import accounts
+from paykeep.services.ports import Clock, Deps
+
+
+@dataclass
+class Runtime:
+    """Everything one paykeep process runs on."""
+
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    deps: Deps
+    wake_listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def wake_outbox(self) -> None:
+        for listener in list(self.wake_listeners):
+            listener()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def load_master_key(settings: Settings, *, create: bool) -> bytes:
+    """PAYKEEP_MASTER_KEY, else the key file; `create` makes the file (0600) when neither exists."""
+    if settings.master_key:
+        return decode_master_key(settings.master_key)
+    if settings.key_file.exists():
+        return read_key_file(settings.key_file)
+    if not create:
+        raise MasterKeyError(
+            f"no master key: {settings.key_file} does not exist and PAYKEEP_MASTER_KEY is not set. "
+            "Run `paykeep init` first, or point --key-file / PAYKEEP_MASTER_KEY at the key."
+        )
+    key = generate_master_key()
+    write_key_file(settings.key_file, key)
+    return key
+
+
+def _transaction_factory(db: Database) -> Callable[[bool], contextlib.AbstractContextManager[Any]]:
+    @contextlib.contextmanager
+    def transaction(write: bool) -> Iterator[SqlUnitOfWork]:
+        with db.begin(write=write) as conn:
+            yield SqlUnitOfWork(conn)
+
+    return transaction
+
+
+def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock | None = None) -> Runtime:
+    """Open the database and keys. With `initialise`, migrate and create what is missing (init/serve)."""
+    db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    if initialise:
+        migrate.upgrade(db)
+    try:
+        master = load_master_key(settings, create=False)
+    except MasterKeyError:
+        if not initialise or _has_keys(db):
+            raise
+        master = load_master_key(settings, create=True)
+    keyring = Keyring(db, master)
+    if initialise:
+        keyring.ensure()
+    else:
+        keyring.load()
+    clock = clock or SystemClock()
+    deps = Deps(
+        clock=clock,
+        ids=IdFactory(now_ms=clock.now_ms),
+        secrets=keyring,
+        public_url=settings.base_url,
+        transaction=_transaction_factory(db),
+    )
+    runtime = Runtime(settings=settings, db=db, keyring=keyring, deps=deps)
+    deps.notify_outbox = runtime.wake_outbox
+    _attach_slices(runtime)
+    return runtime
+
+
+def _has_keys(db: Database) -> bool:
+    from sqlalchemy import inspect, select
+
+    from paykeep.adapters.db.tables.foundation import secret_keys
+
+    if not inspect(db.engine).has_table("secret_keys"):
+        return False
+    with db.begin(write=False) as conn:
+        return conn.execute(select(secret_keys.c.purpose).limit(1)).first() is not None
+
+
+def _attach_slices(runtime: Runtime) -> None:
+    """Plug the adapters of each feature slice into the deps (card vault, card network, webhooks, ...)."""
+
+
+BackgroundStart = Callable[[Runtime], Any]  # async (runtime) -> async stop() | None
+
+
+def background_tasks(runtime: Runtime) -> list[BackgroundStart]:
+    """What `serve` runs in-process beside the API (unless --no-worker), and `paykeep worker` runs alone."""
+    return []
+
+
+def initialise(settings: Settings) -> tuple[Runtime, accounts.AccountKeys]:
+    """`paykeep init`: migrate, create the keyring and the account if missing; return the keys."""
+    runtime = build_runtime(settings, initialise=True)
+    return runtime, accounts.ensure_account(runtime.deps)
+
+
+def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastAPI:
+    """The ASGI app; with `run_background` (default: settings.run_worker) the in-process worker runs too."""
+    from paykeep.web.app import create_app as create_web_app
+
+    background = runtime.settings.run_worker if run_background is None else run_background
+    rate = float(os.environ.get("PAYKEEP_RATE_LIMIT", "0") or 0)
+    app = create_web_app(runtime.deps, rate_limit=rate, extras={"runtime": runtime})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stops = []
+        if background:
+            for start in background_tasks(runtime):
+                stops.append(await start(runtime))
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                if stop is not None:
+                    await stop()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def dashboard_login(runtime: Runtime) -> dict[str, Any]:
+    """The dashboard sign-in details for `init`; the password only on the run that created the admin."""
+    return {"url": runtime.settings.base_url + "/dashboard", "email": None, "password": None}
+
+
+def export_settings(settings: Settings) -> None:
+    """Hand settings to child processes (uvicorn --workers) through the environment."""
+    os.environ["PAYKEEP_DATABASE_URL"] = settings.database_url
+    os.environ["PAYKEEP_KEY_FILE"] = str(settings.key_file)
+    if settings.public_url or settings.host:
+        os.environ["PAYKEEP_PUBLIC_URL"] = settings.base_url
+    os.environ["PAYKEEP_RUN_WORKER"] = "1" if settings.run_worker else "0"
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory for multi-process serving."""
+    from paykeep.logs import configure_logging
+
+    settings = Settings.from_env()
+    if os.environ.get("PAYKEEP_RUN_WORKER") == "0":
+        from dataclasses import replace
+
+        settings = replace(settings, run_worker=False)
+    configure_logging(settings.log_level)
+    return create_app(build_runtime(settings))
+
+
+def run_worker_forever(runtime: Runtime) -> None:
+    """`paykeep worker`: the background tasks without the API."""
+    import asyncio
+    import signal
+
+    async def main() -> None:
+        stop_event = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop_event.set)
+        stops = [await start(runtime) for start in background_tasks(runtime)]
+        await stop_event.wait()
+        for stop in reversed(stops):
+            if stop is not None:
+                await stop()
+
+    asyncio.run(main())
+
+
+def rotate_master_key(runtime: Runtime, new_key_file: Any = None) -> Any:
+    """Re-wrap every data key under a fresh master key, written to `new_key_file` (default: replace the key file)."""
+    from pathlib import Path
+
+    new_key = generate_master_key()
+    target = Path(new_key_file) if new_key_file else runtime.settings.key_file
+    tmp = target.with_name(target.name + ".new")
+    write_key_file(tmp, new_key)
+    runtime.keyring.rewrap(new_key)
+    tmp.replace(target)
+    return target

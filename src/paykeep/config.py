@@ -1,0 +1,71 @@
+"""Settings: command-line flags over environment variables (PAYKEEP_*) over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_PORT = 8420
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept `sqlite:///path`, a bare file path, or `postgresql://…` (psycopg 3 driver)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    return url
+
+
+def _delays(raw: str | None) -> tuple[float, ...] | None:
+    if not raw:
+        return None
+    return tuple(float(part) for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///paykeep.db"
+    key_file: Path = Path("paykeep.key")
+    master_key: str | None = field(default=None, repr=False)
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    public_url: str | None = None
+    run_worker: bool = True
+    webhook_retry_delays: tuple[float, ...] | None = None
+    webhook_timeout: float = 15.0
+    sqlite_synchronous: str = "FULL"
+    log_level: str = "info"
+    secure_cookies: bool | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        base = cls(
+            database_url=normalise_db_url(env.get("PAYKEEP_DATABASE_URL", "sqlite:///paykeep.db")),
+            key_file=Path(env.get("PAYKEEP_KEY_FILE", "paykeep.key")),
+            master_key=env.get("PAYKEEP_MASTER_KEY") or None,
+            public_url=env.get("PAYKEEP_PUBLIC_URL") or None,
+            webhook_retry_delays=_delays(env.get("PAYKEEP_WEBHOOK_RETRY_DELAYS")),
+            webhook_timeout=float(env.get("PAYKEEP_WEBHOOK_TIMEOUT", "15")),
+            sqlite_synchronous=env.get("PAYKEEP_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            log_level=env.get("PAYKEEP_LOG_LEVEL", "info"),
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "database_url" in clean:
+            clean["database_url"] = normalise_db_url(str(clean["database_url"]))
+        if "key_file" in clean:
+            clean["key_file"] = Path(str(clean["key_file"]))
+        return replace(base, **clean)  # type: ignore[arg-type]
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

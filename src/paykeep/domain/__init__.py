@@ -1,0 +1,1 @@
+"""Pure rules of paykeep: standard library only, no I/O."""

@@ -1,0 +1,63 @@
+"""Prefixed, 19-digit, time-ordered ids (WooshPay style: `cus_1838767497487056896`)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable
+
+PREFIXES = ("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "wd", "cs", "req", "acct", "tds", "usr")
+
+# Milliseconds since this epoch, shifted left 22 bits, gives 19 digits until the 2080s.
+_EPOCH_MS = 1288834974657
+_NODE_BITS = 10
+_SEQ_BITS = 12
+_ALNUM = string.ascii_letters + string.digits
+
+
+class IdFactory:
+    """Makes snowflake-style ids: time in ms | random node | per-ms sequence. Thread-safe."""
+
+    def __init__(self, now_ms: Callable[[], int] | None = None, node: int | None = None) -> None:
+        self._now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self._node = secrets.randbelow(1 << _NODE_BITS) if node is None else node
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._seq = 0
+
+    def _next_number(self) -> int:
+        with self._lock:
+            ms = max(self._now_ms(), self._last_ms)
+            if ms == self._last_ms:
+                self._seq += 1
+                if self._seq >= 1 << _SEQ_BITS:
+                    ms += 1
+                    self._seq = 0
+            else:
+                self._seq = 0
+            self._last_ms = ms
+            return ((ms - _EPOCH_MS) << (_NODE_BITS + _SEQ_BITS)) | (self._node << _SEQ_BITS) | self._seq
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_{self._next_number():019d}"
+
+
+def random_token(length: int = 24) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+
+
+def client_secret_for(intent_id: str) -> str:
+    return f"{intent_id}_secret_{random_token(24)}"
+
+
+def prefix_of(object_id: str) -> str:
+    return object_id.split("_", 1)[0] if "_" in object_id else ""
+
+
+def looks_like(object_id: object, prefix: str) -> bool:
+    if not isinstance(object_id, str) or not object_id.startswith(prefix + "_"):
+        return False
+    digits = object_id[len(prefix) + 1 :]
+    return len(digits) == 19 and digits.isdigit()

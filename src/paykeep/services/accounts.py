@@ -1,0 +1,122 @@
+"""The account and its API keys: created by `paykeep init`, looked up by keyed hash on every request."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from paykeep.domain.errors import AuthenticationFailed
+from paykeep.services.ports import Caller, Deps, UnitOfWork
+
+_ALNUM = string.ascii_letters + string.digits
+KEY_KINDS = (("secret", False), ("publishable", False), ("secret", True), ("publishable", True))
+_PREFIX = {("secret", False): "sk_test_", ("publishable", False): "pk_test_",
+           ("secret", True): "sk_live_", ("publishable", True): "pk_live_"}
+
+
+@dataclass(frozen=True)
+class AccountKeys:
+    account_id: str
+    keys: dict[tuple[str, bool], str]  # (kind, livemode) -> key
+    created: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account_id,
+            "test": {"secret_key": self.keys[("secret", False)],
+                     "publishable_key": self.keys[("publishable", False)]},
+            "live": {"secret_key": self.keys[("secret", True)],
+                     "publishable_key": self.keys[("publishable", True)]},
+        }
+
+
+def _new_key(kind: str, livemode: bool) -> str:
+    return _PREFIX[(kind, livemode)] + "".join(secrets.choice(_ALNUM) for _ in range(48))
+
+
+def _aad(key_id: str) -> bytes:
+    return f"api_key:{key_id}".encode()
+
+
+def issue_key(uow: UnitOfWork, deps: Deps, account_id: str, kind: str, livemode: bool) -> str:
+    raw = _new_key(kind, livemode)
+    key_id = "key_" + secrets.token_hex(12)
+    uow.api_keys.insert(
+        {
+            "id": key_id,
+            "account_id": account_id,
+            "livemode": livemode,
+            "kind": kind,
+            "lookup_hash": deps.secrets.keyed_hash("lookup", raw.encode()),
+            "ciphertext": deps.secrets.seal(raw.encode(), _aad(key_id)),
+            "key_version": deps.secrets.current_version("data"),
+            "last4": raw[-4:],
+            "created": deps.clock.now_ms(),
+            "expires_at": None,
+            "revoked": False,
+        }
+    )
+    return raw
+
+
+def ensure_account(deps: Deps, name: str = "paykeep test merchant") -> AccountKeys:
+    """`paykeep init`: create the account and its four keys once; afterwards return the same keys."""
+    with deps.begin(write=True) as uow:
+        accounts = uow.accounts.find(None, limit=1)
+        if accounts:
+            account_id = accounts[0]["id"]
+            return AccountKeys(account_id, _reveal(uow, deps, account_id), created=False)
+        account_id = deps.ids.new("acct")
+        uow.accounts.insert({"id": account_id, "name": name, "created": deps.clock.now_ms()})
+        keys = {(kind, live): issue_key(uow, deps, account_id, kind, live) for kind, live in KEY_KINDS}
+        return AccountKeys(account_id, keys, created=True)
+
+
+def _reveal(uow: UnitOfWork, deps: Deps, account_id: str) -> dict[tuple[str, bool], str]:
+    keys: dict[tuple[str, bool], str] = {}
+    for row in sorted(uow.api_keys.find(None, account_id=account_id, revoked=False), key=lambda r: r["id"]):
+        keys[(row["kind"], row["livemode"])] = deps.secrets.open(row["ciphertext"], _aad(row["id"])).decode()
+    return keys
+
+
+def reveal_keys(deps: Deps) -> AccountKeys | None:
+    with deps.begin(write=False) as uow:
+        accounts = uow.accounts.find(None, limit=1)
+        if not accounts:
+            return None
+        return AccountKeys(accounts[0]["id"], _reveal(uow, deps, accounts[0]["id"]), created=False)
+
+
+def account_name(uow: UnitOfWork, account_id: str) -> str:
+    row = uow.accounts.get_by_id(account_id)
+    return str(row["name"]) if row else "paykeep merchant"
+
+
+def authenticate(uow: UnitOfWork, deps: Deps, raw_key: str) -> Caller:
+    """Resolve a key to its caller; unknown, revoked or expired keys are a 401. Compared in constant time."""
+    if not raw_key or len(raw_key) > 200:
+        raise AuthenticationFailed(_no_key_message(raw_key))
+    row = uow.api_keys.find(None, lookup_hash=deps.secrets.keyed_hash("lookup", raw_key.encode()))
+    if not row:
+        raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
+    key = row[0]
+    stored = deps.secrets.open(key["ciphertext"], _aad(key["id"])).decode()
+    expired = key["expires_at"] is not None and key["expires_at"] <= deps.clock.now_ms()
+    if not hmac.compare_digest(stored.encode(), raw_key.encode()) or key["revoked"] or expired:
+        raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
+    return Caller(account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable")
+
+
+def _masked(raw: str) -> str:
+    return f"{raw[:8]}{'*' * 12}{raw[-4:]}" if len(raw) > 12 else "*" * len(raw)
+
+
+def _no_key_message(raw: str) -> str:
+    if not raw:
+        return ("You did not provide an API key. You need to provide your API key in the Authorization header, "
+                "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY') or HTTP Basic auth with the "
+                "key as the username.")
+    return f"Invalid API Key provided: {_masked(raw)}"

@@ -1,0 +1,45 @@
+"""Small rules shared by the use cases: loading by id in scope, nullable text fields, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paykeep.domain.errors import ResourceMissing
+from paykeep.services.ports import Context
+from paykeep.wire.params import ListParams
+
+
+def load(ctx: Context, table: str, kind: str, object_id: str, *, param: str = "id",
+         for_update: bool = False) -> dict[str, Any]:
+    """The row of `table` with this id in the caller's account and mode, or 404 resource_missing."""
+    row = getattr(ctx.uow, table).get(ctx.scope, object_id, for_update=for_update)
+    if row is None:
+        raise ResourceMissing(kind, object_id, param=param)
+    return row
+
+
+def blank_to_none(value: Any) -> Any:
+    """Stripe unsets a field sent as an empty string."""
+    return None if value == "" else value
+
+
+def model_or_none(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    return value.model_dump(exclude_none=False) if hasattr(value, "model_dump") else value
+
+
+def page(ctx: Context, table: str, kind: str, params: ListParams, **filters: Any) -> tuple[list[dict[str, Any]], bool]:
+    """A cursor page; an unknown cursor id is a 404 naming the cursor parameter."""
+    repo = getattr(ctx.uow, table)
+    for cursor in ("starting_after", "ending_before"):
+        value = getattr(params, cursor)
+        if value is not None and repo.get(ctx.scope, value) is None:
+            raise ResourceMissing(kind, value, param=cursor)
+    return repo.page(  # type: ignore[no-any-return]
+        ctx.scope,
+        limit=params.limit,
+        starting_after=params.starting_after,
+        ending_before=params.ending_before,
+        **filters,
+    )

@@ -1,0 +1,110 @@
+"""What services need from the outside world, as Protocols; `bootstrap` supplies the implementations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Repository(Protocol):
+    def insert(self, values: dict[str, Any]) -> None: ...
+    def get(self, scope: tuple[str, bool], object_id: str, *, for_update: bool = False) -> dict[str, Any] | None: ...
+    def get_by_id(self, object_id: str) -> dict[str, Any] | None: ...
+    def update(self, object_id: str, values: dict[str, Any]) -> None: ...
+    def delete(self, object_id: str) -> None: ...
+    def find(self, scope: tuple[str, bool] | None, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]: ...
+    def count(self, scope: tuple[str, bool] | None, **filters: Any) -> int: ...
+    def page(self, scope: tuple[str, bool], *, limit: int, starting_after: str | None = None,
+             ending_before: str | None = None, **filters: Any) -> tuple[list[dict[str, Any]], bool]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction; `uow.<table>` is that table's repository."""
+
+    dialect: str
+
+    def __getattr__(self, name: str) -> Any: ...
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int: ...
+
+
+class SecretBox(Protocol):
+    """Keyed hashing and authenticated encryption under keys the database never holds in clear."""
+
+    def keyed_hash(self, purpose: str, data: bytes) -> str: ...
+    def seal(self, plaintext: bytes, aad: bytes, purpose: str = "data") -> bytes: ...
+    def open(self, blob: bytes, aad: bytes, purpose: str = "data") -> bytes: ...
+    def current_version(self, purpose: str) -> int: ...
+
+
+class IdMaker(Protocol):
+    def new(self, prefix: str) -> str: ...
+
+
+@dataclass
+class Deps:
+    """Everything a use case may touch besides its unit of work. Built once by `bootstrap`."""
+
+    clock: Clock
+    ids: IdMaker
+    secrets: SecretBox
+    public_url: str
+    transaction: Callable[[bool], AbstractContextManager[UnitOfWork]]
+    notify_outbox: Callable[[], None] = lambda: None
+    vault: Any = None
+    card_network: Any = None
+    merchant_name: str = "paykeep test merchant"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def begin(self, *, write: bool) -> AbstractContextManager[UnitOfWork]:
+        return self.transaction(write)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: account and mode from the API key, plus the request's ids for events."""
+
+    account_id: str
+    livemode: bool
+    publishable: bool = False
+    request_id: str | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def scope(self) -> tuple[str, bool]:
+        return (self.account_id, self.livemode)
+
+
+class Context:
+    """A use case's view of one transaction: the unit of work, the deps and the caller."""
+
+    def __init__(self, uow: UnitOfWork, deps: Deps, caller: Caller) -> None:
+        self.uow = uow
+        self.deps = deps
+        self.caller = caller
+        self.emitted: list[str] = []
+
+    @property
+    def scope(self) -> tuple[str, bool]:
+        return self.caller.scope
+
+    def now_ms(self) -> int:
+        return self.deps.clock.now_ms()
+
+    def new_id(self, prefix: str) -> str:
+        return self.deps.ids.new(prefix)
+
+    def emit(self, event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None) -> str:
+        from paykeep.services.events import record_event
+
+        return record_event(self, event_type, obj, previous_attributes)
+
+
+def iter_changed(before: dict[str, Any], after: dict[str, Any]) -> Iterator[str]:
+    for key, value in after.items():
+        if before.get(key) != value:
+            yield key

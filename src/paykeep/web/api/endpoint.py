@@ -1,0 +1,250 @@
+"""One API call: authentication, parameters, idempotency, the transaction, rendering. Routes stay short."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from paykeep.domain.errors import (
+    AuthenticationFailed,
+    CardError,
+    ParameterError,
+    ParameterInvalid,
+    ParameterMissing,
+    ParameterUnknown,
+    PaykeepError,
+    PermissionDenied,
+    RateLimited,
+)
+from paykeep.services import accounts, idempotency
+from paykeep.services.ports import Caller, Context, Deps
+from paykeep.web.api.errors import envelope, internal_error, status_for
+from paykeep.web.api.expand import expand
+from paykeep.web.api.forms import decode_body, decode_query
+from paykeep.wire.lists import render_list
+
+P = TypeVar("P", bound=BaseModel)
+Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class Declined:
+    """A use case's answer when the change is committed but the call failed (402 with the object embedded)."""
+
+    row: dict[str, Any]
+    error: CardError
+    object_name: str
+
+
+def dumps(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_response(body: dict[str, Any] | str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    content = body if isinstance(body, str) else dumps(body)
+    return Response(content=content, status_code=status, media_type="application/json", headers=headers)
+
+
+class ApiRequest:
+    def __init__(self, request: Request, raw: dict[str, Any], *, allow_publishable: bool) -> None:
+        self.request = request
+        self.raw = raw
+        self.deps: Deps = request.app.state.deps
+        self.allow_publishable = allow_publishable
+        self._caller: Caller | None = None
+        self.request_id: str = request.state.request_id
+
+    # -- who ---------------------------------------------------------------------------------------
+    @property
+    def caller(self) -> Caller:
+        if self._caller is None:
+            self._caller = self._authenticate()
+        return self._caller
+
+    def _authenticate(self) -> Caller:
+        raw_key = _key_from_headers(self.request.headers.get("authorization", ""))
+        with self.deps.begin(write=False) as uow:
+            caller = accounts.authenticate(uow, self.deps, raw_key)
+        wait = self.request.app.state.limiter.take(raw_key)
+        if wait > 0:
+            err = RateLimited("Too many requests hit the API too quickly.")
+            err.extra["retry_after"] = max(1, round(wait + 0.5))
+            raise err
+        if caller.publishable and not self.allow_publishable:
+            raise PermissionDenied(
+                "This API call cannot be made with a publishable API key. Please use a secret API key."
+            )
+        key = self.request.headers.get("idempotency-key") if self.request.method == "POST" else None
+        return replace(caller, request_id=self.request_id, idempotency_key=key or None)
+
+    # -- what --------------------------------------------------------------------------------------
+    def params(self, model: type[P]) -> P:
+        """Authenticate, then validate the parameters (400 parameter_* errors name the parameter)."""
+        _ = self.caller
+        try:
+            return model.model_validate(self.raw)
+        except ValidationError as exc:
+            raise _param_error(exc) from None
+
+    # -- do ----------------------------------------------------------------------------------------
+    def read(self, fn: Callable[[Context], dict[str, Any]], render: Renderer,
+             expand_paths: list[str] | None = None) -> Response:
+        with self.deps.begin(write=False) as uow:
+            ctx = Context(uow, self.deps, self.caller)
+            body = expand(uow, self.caller, render(fn(ctx)), expand_paths or [])
+        return json_response(body)
+
+    def list(self, fn: Callable[[Context], tuple[list[dict[str, Any]], bool]], render: Renderer,
+             expand_paths: list[str] | None = None) -> Response:
+        with self.deps.begin(write=False) as uow:
+            ctx = Context(uow, self.deps, self.caller)
+            rows, has_more = fn(ctx)
+            body = render_list(self.request.url.path, [render(r) for r in rows], has_more)
+            expand(uow, self.caller, body, [f"data.{p.removeprefix('data.')}" for p in expand_paths or []])
+        return json_response(body)
+
+    def execute(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
+                expand_paths: list[str] | None = None) -> Response:
+        """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
+        caller = self.caller
+        key = caller.idempotency_key
+        if key is not None:
+            idempotency.check_key(key)
+            stored = idempotency.claim(
+                self.deps, caller, key, self.request.method, self.request.url.path,
+                idempotency.fingerprint(self.deps, self.raw),
+            )
+            if stored is not None:
+                return json_response(stored.body, stored.status, {"Idempotent-Replayed": "true"})
+        try:
+            with self.deps.begin(write=True) as uow:
+                ctx = Context(uow, self.deps, caller)
+                result = fn(ctx)
+                status, body = self._render(uow, result, render, expand_paths or [])
+                text = dumps(body)
+                if key is not None:
+                    idempotency.complete(uow, caller, key, status, text)
+        except ParameterError:
+            if key is not None:
+                idempotency.release(self.deps, caller, key)
+            raise
+        except PaykeepError as err:
+            if key is not None:
+                idempotency.store_failure(self.deps, caller, key, status_for(err), dumps(envelope(err)))
+            raise
+        except Exception:
+            if key is not None:
+                idempotency.store_failure(self.deps, caller, key, 500, dumps(envelope(internal_error())))
+            raise
+        if ctx.emitted:
+            self.deps.notify_outbox()
+        return json_response(text, status)
+
+    def _render(self, uow: Any, result: dict[str, Any] | Declined, render: Renderer,
+                expand_paths: list[str]) -> tuple[int, dict[str, Any]]:
+        if isinstance(result, Declined):
+            obj = expand(uow, self.caller, render(result.row), expand_paths)
+            err = result.error
+            err.extra[result.object_name] = obj
+            return status_for(err), envelope(err)
+        return 200, expand(uow, self.caller, render(result), expand_paths)
+
+
+def _key_from_headers(header: str) -> str:
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip()
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise AuthenticationFailed("Invalid Basic authorization header.") from None
+        return decoded.partition(":")[0]
+    return ""
+
+
+def _loc_to_param(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))]
+    if not parts:
+        return ""
+    return parts[0] + "".join(f"[{p}]" for p in parts[1:])
+
+
+_UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "literal", "function-after", "function-before",
+               "function-plain", "function-wrap", "nullable", "constrained-str", "union", "model"}
+
+
+def _param_error(exc: ValidationError) -> ParameterError:
+    errors = exc.errors()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            return ParameterUnknown(_loc_to_param(err["loc"]))
+    for err in errors:
+        if err["type"] == "missing":
+            return ParameterMissing(_loc_to_param(err["loc"]))
+    err = min(errors, key=lambda e: len(e["loc"]))
+    param = _loc_to_param(err["loc"])
+    code = {
+        "int_parsing": "parameter_invalid_integer", "int_type": "parameter_invalid_integer",
+        "int_from_float": "parameter_invalid_integer", "string_type": "parameter_invalid_string",
+        "bool_parsing": "parameter_invalid_boolean", "bool_type": "parameter_invalid_boolean",
+        "list_type": "parameter_invalid_array",
+    }.get(err["type"], "parameter_invalid")
+    msg = err["msg"]
+    if err["type"].startswith("model_") or err["type"] == "dict_type":
+        msg = "should be an object (a hash) of parameters"
+    return ParameterInvalid(param, f"Invalid {param}: {msg}", code=code)
+
+
+async def _read_raw(request: Request) -> dict[str, Any]:
+    if request.method in ("GET", "DELETE"):
+        raw = decode_query(request.url.query)
+        if request.method == "DELETE":
+            raw.update(decode_body(request.headers.get("content-type", ""), await request.body()))
+        return raw
+    raw = decode_body(request.headers.get("content-type", ""), await request.body())
+    if request.url.query:
+        for name, value in decode_query(request.url.query).items():
+            raw.setdefault(name, value)
+    return raw
+
+
+async def _secret_api(request: Request) -> ApiRequest:
+    return ApiRequest(request, await _read_raw(request), allow_publishable=False)
+
+
+async def _public_api(request: Request) -> ApiRequest:
+    return ApiRequest(request, await _read_raw(request), allow_publishable=True)
+
+
+Api = Annotated[ApiRequest, Depends(_secret_api)]
+PublishableApi = Annotated[ApiRequest, Depends(_public_api)]
+
+
+def body_doc(model: type[BaseModel], *, query: bool = False) -> dict[str, Any]:
+    """OpenAPI for our hand-decoded parameters: the same schema as JSON and as a form body (or query)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    if query:
+        params = [
+            {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            for name, prop in schema.get("properties", {}).items()
+        ]
+        return {"openapi_extra": {"parameters": params, "x-paykeep-defs": defs}}
+    content = {"application/json": {"schema": schema}, "application/x-www-form-urlencoded": {"schema": schema}}
+    return {"openapi_extra": {"requestBody": {"content": content}, "x-paykeep-defs": defs}}
+
+
+def missing(param: str) -> ParameterMissing:
+    return ParameterMissing(param)
+
+
+__all__ = ["Api", "PublishableApi", "ApiRequest", "Declined", "body_doc", "json_response", "missing"]

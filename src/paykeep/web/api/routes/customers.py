@@ -1,0 +1,44 @@
+"""/v1/customers"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from paykeep.services import customers
+from paykeep.web.api.endpoint import Api, body_doc
+from paykeep.web.api.expand import register_expandable
+from paykeep.wire.customers import CustomerCreate, CustomerList, CustomerRetrieve, CustomerUpdate, render_customer
+from paykeep.wire.params import ExpandParams
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+register_expandable("cus", "customers", render_customer)
+
+
+@router.post("", **body_doc(CustomerCreate))
+def create_customer(api: Api) -> Response:
+    p = api.params(CustomerCreate)
+    return api.execute(lambda ctx: customers.create_customer(ctx, p), render_customer, p.expand)
+
+
+@router.get("", **body_doc(CustomerList, query=True))
+def list_customers(api: Api) -> Response:
+    p = api.params(CustomerList)
+    return api.list(lambda ctx: customers.list_customers(ctx, p), render_customer, p.expand)
+
+
+@router.get("/{customer_id}", **body_doc(CustomerRetrieve, query=True))
+def retrieve_customer(customer_id: str, api: Api) -> Response:
+    p = api.params(CustomerRetrieve)
+    return api.read(lambda ctx: customers.retrieve_customer(ctx, customer_id), render_customer, p.expand)
+
+
+@router.post("/{customer_id}", **body_doc(CustomerUpdate))
+def update_customer(customer_id: str, api: Api) -> Response:
+    p = api.params(CustomerUpdate)
+    return api.execute(lambda ctx: customers.update_customer(ctx, customer_id, p), render_customer, p.expand)
+
+
+@router.delete("/{customer_id}")
+def delete_customer(customer_id: str, api: Api) -> Response:
+    api.params(ExpandParams)
+    return api.execute(lambda ctx: customers.delete_customer(ctx, customer_id), render_customer)

@@ -1,0 +1,140 @@
+"""The ASGI application: /v1 API, hosted pages, health; request ids, access log and the error envelope."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paykeep import __version__
+from paykeep.domain.errors import InvalidRequest, PaykeepError
+from paykeep.logs import log_request
+from paykeep.services.ports import Deps
+from paykeep.web.api import routes as api_routes
+from paykeep.web.api.endpoint import json_response
+from paykeep.web.api.errors import envelope, internal_error, status_for
+from paykeep.web.api.ratelimit import RateLimiter
+
+log = logging.getLogger("paykeep.web")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the `Request-Id` header on every response) and logs one line per request."""
+
+    def __init__(self, app: ASGIApp, deps: Deps) -> None:
+        self.app = app
+        self.deps = deps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = self.deps.ids.new("req")
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log_request(scope["method"], scope["path"], status_holder["status"],
+                        (time.perf_counter() - started) * 1000, request_id)
+
+
+def _error_response(err: PaykeepError) -> Response:
+    headers = {}
+    retry_after = err.extra.pop("retry_after", None) if err.extra else None
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return json_response(envelope(err), status_for(err), headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PaykeepError)
+    async def _paykeep_error(_request: Request, err: PaykeepError) -> Response:
+        return _error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        loc = exc.errors()[0].get("loc", ("",)) if exc.errors() else ("",)
+        return _error_response(InvalidRequest(f"Invalid request: {loc[-1]}", code="parameter_invalid",
+                                              param=str(loc[-1])))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            err = InvalidRequest(f"Unrecognized request URL ({request.method}: {request.url.path}).")
+            return json_response(envelope(err), 404)
+        if exc.status_code == 405:
+            err = InvalidRequest(f"Unrecognized request URL ({request.method}: {request.url.path}).")
+            return json_response(envelope(err), 405)
+        return json_response(envelope(InvalidRequest(str(exc.detail))), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.error("unhandled error: %s", type(exc).__name__)
+        return json_response(envelope(internal_error()), 500)
+
+
+def _openapi_with_defs(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title="paykeep", version=__version__, routes=app.routes,
+                         description="WooshPay Direct API (Stripe-shaped), self-hosted.")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                components.update(operation.pop("x-paykeep-defs", {}) or {})
+    schema["components"]["securitySchemes"] = {
+        "basicAuth": {"type": "http", "scheme": "basic"},
+        "bearerAuth": {"type": "http", "scheme": "bearer"},
+    }
+    schema["security"] = [{"basicAuth": []}, {"bearerAuth": []}]
+    app.openapi_schema = schema
+    return schema
+
+
+def _include_package_routers(app: FastAPI, package: Any) -> None:
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+
+def create_app(deps: Deps, *, rate_limit: float = 0.0, extras: dict[str, Any] | None = None) -> FastAPI:
+    """Build the app around already-built deps (see bootstrap). No module-level app exists."""
+    app = FastAPI(title="paykeep", version=__version__, docs_url="/docs", redoc_url=None)
+    app.state.deps = deps
+    app.state.limiter = RateLimiter(rate_limit)
+    for name, value in (extras or {}).items():
+        setattr(app.state, name, value)
+    _install_error_handlers(app)
+    _include_package_routers(app, api_routes)
+    try:
+        from paykeep.web import pages
+    except ImportError:  # pragma: no cover
+        pages = None
+    if pages is not None:
+        _include_package_routers(app, pages)
+    app.openapi = lambda: _openapi_with_defs(app)  # type: ignore[method-assign]
+    app.add_middleware(RequestIdMiddleware, deps=deps)
+    return app

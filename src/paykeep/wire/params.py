@@ -1,0 +1,63 @@
+"""Base classes for request parameters: unknown fields are refused; numbers may arrive as strings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Metadata = dict[str, Any] | str  # "" clears all keys
+Limit = Annotated[int, Field(ge=1, le=100)]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    def given(self) -> set[str]:
+        """Names of the fields present in the request (so `description=""` differs from absent)."""
+        return set(self.model_fields_set)
+
+
+class ExpandParams(Params):
+    expand: list[str] = Field(default_factory=list, description="Fields to expand, e.g. `customer`.")
+
+
+class CreatedFilter(Params):
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+class ListParams(ExpandParams):
+    limit: Limit = 10
+    starting_after: str | None = None
+    ending_before: str | None = None
+
+    @field_validator("starting_after", "ending_before")
+    @classmethod
+    def _not_empty(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class Address(Params):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+class Shipping(Params):
+    address: Address
+    name: str
+    phone: str | None = None
+
+
+def created_filters(created: CreatedFilter | int | None) -> dict[str, int]:
+    if created is None:
+        return {}
+    if isinstance(created, int):
+        return {"created": created}
+    return {f"created__{op}": v for op, v in created.model_dump().items() if v is not None}

@@ -1,0 +1,1 @@
+"""Test support: real paykeep server processes, databases, receivers."""

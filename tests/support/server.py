@@ -1,0 +1,110 @@
+"""A real paykeep server process on 127.0.0.1, on a real database, that a test can kill and restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from support.databases import new_database_url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PaykeepServer:
+    def __init__(self, tmp_dir: Path, *, env: dict[str, str] | None = None, worker: bool = True,
+                 db_url: str | None = None) -> None:
+        self.dir = tmp_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url or new_database_url(self.dir)
+        self.key_file = self.dir / "paykeep.key"
+        self.log_path = self.dir / "server.log"
+        self.worker = worker
+        self.env = {
+            **os.environ,
+            "PAYKEEP_DATABASE_URL": self.db_url,
+            "PAYKEEP_KEY_FILE": str(self.key_file),
+            "PAYKEEP_WEBHOOK_RETRY_DELAYS": "0.2,0.2,0.2",
+            "PAYKEEP_WEBHOOK_TIMEOUT": "2",
+            "PAYKEEP_SQLITE_SYNCHRONOUS": os.environ.get("PAYKEEP_SQLITE_SYNCHRONOUS", "NORMAL"),
+            **(env or {}),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.keys: dict[str, Any] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def cli(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "paykeep", *args], env=self.env, cwd=self.dir,
+                              capture_output=True, text=True, check=check, timeout=timeout)
+
+    def start(self) -> PaykeepServer:
+        init = self.cli("init", "--json")
+        self.keys = json.loads(init.stdout)
+        args = [sys.executable, "-m", "paykeep", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if not self.worker:
+            args.append("--no-worker")
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(args, env=self.env, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"paykeep exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("paykeep did not become healthy in 30 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks run."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def restart(self) -> PaykeepServer:
+        self.stop()
+        return self.start()
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    # -- clients ----------------------------------------------------------------------------------
+    @property
+    def sk(self) -> str:
+        return str(self.keys["test"]["secret_key"])
+
+    @property
+    def pk(self) -> str:
+        return str(self.keys["test"]["publishable_key"])
+
+    @property
+    def sk_live(self) -> str:
+        return str(self.keys["live"]["secret_key"])
+
+    def client(self, key: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx client using Basic auth (WooshPay style) with the test secret key by default."""
+        return httpx.Client(base_url=self.base_url, auth=(key or self.sk, ""), timeout=30, **kwargs)
