@@ -64,6 +64,16 @@ class Deps:
         return self.transaction(write)
 
 
+@dataclass
+class Declined:
+    """A use case's answer when its change is committed but the call failed: a 402 with the object embedded
+    under `error.<object_name>` (e.g. a SetupIntent whose card was declined)."""
+
+    row: dict[str, Any]
+    error: Any  # a domain CardError
+    object_name: str
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: account and mode from the API key, plus the request's ids for events."""

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 
 from paykeep.domain.errors import (
     AuthenticationFailed,
-    CardError,
     ParameterError,
     ParameterInvalid,
     ParameterMissing,
@@ -24,7 +23,7 @@ from paykeep.domain.errors import (
     RateLimited,
 )
 from paykeep.services import accounts, idempotency
-from paykeep.services.ports import Caller, Context, Deps
+from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.web.api.errors import envelope, internal_error, status_for
 from paykeep.web.api.expand import expand
 from paykeep.web.api.forms import decode_body, decode_query
@@ -32,15 +31,6 @@ from paykeep.wire.lists import render_list
 
 P = TypeVar("P", bound=BaseModel)
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass
-class Declined:
-    """A use case's answer when the change is committed but the call failed (402 with the object embedded)."""
-
-    row: dict[str, Any]
-    error: CardError
-    object_name: str
 
 
 def dumps(body: dict[str, Any]) -> str:
