@@ -6,6 +6,7 @@ from typing import Any
 
 from paykeep.domain.errors import ResourceMissing
 from paykeep.domain.metadata import merge_metadata
+from paykeep.services import payment_methods
 from paykeep.services.common import blank_to_none, load, model_or_none, page
 from paykeep.services.events import previous_attributes
 from paykeep.services.ports import Context
@@ -52,9 +53,11 @@ def retrieve_customer(ctx: Context, customer_id: str) -> dict[str, Any]:
     return load(ctx, "customers", "customer", customer_id)
 
 
-def live_customer(ctx: Context, customer_id: str, *, param: str = "customer") -> dict[str, Any]:
-    """A customer that exists and is not deleted (for attaching, charging, …)."""
-    row = load(ctx, "customers", "customer", customer_id, param=param)
+def live_customer(ctx: Context, customer_id: str, *, param: str = "customer",
+                  for_update: bool = False) -> dict[str, Any]:
+    """A customer that exists and is not deleted (for attaching, charging, …); `for_update` locks the row
+    (PostgreSQL) so concurrent read-modify-writes of it queue instead of losing an update."""
+    row = load(ctx, "customers", "customer", customer_id, param=param, for_update=for_update)
     if row["deleted"]:
         raise ResourceMissing("customer", customer_id, param=param)
     return row
@@ -62,7 +65,7 @@ def live_customer(ctx: Context, customer_id: str, *, param: str = "customer") ->
 
 def update_customer(ctx: Context, customer_id: str, params: CustomerUpdate) -> dict[str, Any]:
     """POST /v1/customers/{id}"""
-    row = live_customer(ctx, customer_id, param="id")
+    row = live_customer(ctx, customer_id, param="id", for_update=True)
     values = _changes(params, row)
     before = render_customer(row)
     row.update(values)
@@ -75,21 +78,13 @@ def update_customer(ctx: Context, customer_id: str, params: CustomerUpdate) -> d
 
 def delete_customer(ctx: Context, customer_id: str) -> dict[str, Any]:
     """DELETE /v1/customers/{id}: the customer's payment methods are detached too."""
-    row = live_customer(ctx, customer_id, param="id")
+    row = live_customer(ctx, customer_id, param="id", for_update=True)
     snapshot = render_customer(row)
-    _detach_payment_methods(ctx, customer_id)
+    payment_methods.detach_all_for_customer(ctx, customer_id)
     ctx.uow.customers.update(customer_id, {"deleted": True})
     ctx.emit("customer.deleted", snapshot)
     row["deleted"] = True
     return row
-
-
-def _detach_payment_methods(ctx: Context, customer_id: str) -> None:
-    try:
-        from paykeep.services import payment_methods
-    except ImportError:  # the save-card slice adds this module
-        return
-    payment_methods.detach_all_for_customer(ctx, customer_id)
 
 
 def list_customers(ctx: Context, params: CustomerList) -> tuple[list[dict[str, Any]], bool]:

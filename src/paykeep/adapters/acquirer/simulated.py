@@ -120,3 +120,76 @@ class SimulatedNetwork:
         if card.challenge == "setup_and_on_session":
             return not (request.off_session and request.mandate)
         return request.three_d_secure == "any" and not request.off_session
+
+
+# -- docs/test-cards.md is generated from the table above ---------------------------------------------------
+def _outcome(answer: Verdict, after_challenge: Verdict | None) -> str:
+    if isinstance(answer, Declined):
+        return f"declined `{answer.code}` / `{answer.decline_code}`"
+    if isinstance(answer, ChallengeRequired):
+        assert after_challenge is not None
+        return "challenge, then " + _outcome(after_challenge, None)
+    return "succeeds"
+
+
+def render_test_cards_markdown() -> str:
+    """The test-card table as Markdown: what saving and charging each card do, asked of the simulator."""
+    network = SimulatedNetwork()
+    lines = [
+        "# Test cards",
+        "",
+        "<!-- Generated from paykeep.adapters.acquirer.simulated.TEST_CARDS (do not edit) by",
+        "     `python -m paykeep.adapters.acquirer.simulated --markdown > docs/test-cards.md` -->",
+        "",
+        "Test mode only (test keys). Any future expiry date, any 3-digit CVC (4 for American Express).",
+        "Live mode has no card processor: live confirms and charges are refused with a 400",
+        "`live_mode_unavailable` until a processor connector is configured.",
+        "",
+        "| number | brand | save (SetupIntent) | on-session payment | off-session payment, saved card |",
+        "|---|---|---|---|---|",
+    ]
+    for digits in TEST_CARDS:
+        number = CardNumber(digits)
+
+        def verify(authenticated: bool, number: CardNumber = number) -> Verdict:
+            return network.verify(number, None, VerifyRequest(livemode=False, authenticated=authenticated))
+
+        def charge(off_session: bool, authenticated: bool, number: CardNumber = number) -> Verdict:
+            request = AuthorizeRequest(amount=2500, currency="USD", livemode=False, off_session=off_session,
+                                       authenticated=authenticated, mandate=True)
+            return network.authorize(number, None, request)
+
+        lines.append(
+            f"| `{digits}` | {number.brand} | {_outcome(verify(False), verify(True))} "
+            f"| {_outcome(charge(False, False), charge(False, True))} "
+            f"| {_outcome(charge(True, False), charge(True, True))} |"
+        )
+    lines += [
+        "| any other number passing the Luhn check | (from its IIN) | succeeds | succeeds | succeeds |",
+        "",
+        "`payment_method_options[card][request_three_d_secure]=any` asks for a challenge on every setup and",
+        "on-session payment, whatever the card.",
+        "",
+        "## Card form errors",
+        "",
+        "Checked when card data arrives (`POST /v1/payment_methods`, `payment_method_data`), before the",
+        "network is asked: a 402 `card_error` whose `param` names the field.",
+        "",
+        "| input | `code` | `param` |",
+        "|---|---|---|",
+        "| a number failing the Luhn check, or of the wrong length for its brand | `incorrect_number` "
+        "| `number` |",
+        "| month outside 1-12, or earlier this year | `invalid_expiry_month` | `exp_month` |",
+        "| year in the past (2-digit years are 20xx) | `invalid_expiry_year` | `exp_year` |",
+        "| CVC not 3 digits (4 for American Express) | `invalid_cvc` | `cvc` |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m paykeep.adapters.acquirer.simulated --markdown")
+    sys.stdout.write(render_test_cards_markdown())

@@ -1,0 +1,98 @@
+"""SetupIntent rules: statuses, the transition table (API.md §4, semantics §1.1) and the failure codes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import cast
+
+from paykeep.domain.errors import UnexpectedState
+from paykeep.domain.state_machine import InvalidTransition, Table, advance
+
+USAGES = ("off_session", "on_session")
+CANCELLATION_REASONS = ("abandoned", "requested_by_customer", "duplicate")
+AUTHENTICATION_FAILURE = "setup_intent_authentication_failure"
+AUTHENTICATION_FAILURE_MESSAGE = (
+    "The latest attempt to set up the payment method has failed because authentication failed."
+)
+
+
+class SetupIntentStatus(StrEnum):
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+class SetupIntentAction(StrEnum):
+    ATTACH_PAYMENT_METHOD = "attach_payment_method"  # create/update with a payment method, no confirm
+    UPDATE = "update"  # customer or payment method options change (not metadata or description)
+    CONFIRM = "confirm"  # a setup attempt starts
+    SUCCEED = "succeed"  # the network approved
+    REQUIRE_ACTION = "require_action"  # the cardholder must pass a challenge
+    FAIL = "fail"  # the network declined (or the card failed its form checks)
+    AUTHENTICATE = "authenticate"  # the cardholder passed the challenge: ask the network again
+    FAIL_AUTHENTICATION = "fail_authentication"
+    CANCEL = "cancel"
+
+
+S = SetupIntentStatus
+A = SetupIntentAction
+
+SETUP_INTENT_TRANSITIONS: dict[tuple[SetupIntentStatus, SetupIntentAction], SetupIntentStatus] = {
+    (S.REQUIRES_PAYMENT_METHOD, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_CONFIRMATION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_ACTION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_PAYMENT_METHOD, A.UPDATE): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_CONFIRMATION, A.UPDATE): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_ACTION, A.UPDATE): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_PAYMENT_METHOD, A.CONFIRM): S.PROCESSING,
+    (S.REQUIRES_CONFIRMATION, A.CONFIRM): S.PROCESSING,
+    (S.REQUIRES_ACTION, A.CONFIRM): S.PROCESSING,
+    (S.PROCESSING, A.SUCCEED): S.SUCCEEDED,
+    (S.PROCESSING, A.REQUIRE_ACTION): S.REQUIRES_ACTION,
+    (S.PROCESSING, A.FAIL): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_ACTION, A.AUTHENTICATE): S.PROCESSING,
+    (S.REQUIRES_ACTION, A.FAIL_AUTHENTICATION): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_PAYMENT_METHOD, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_CONFIRMATION, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_ACTION, A.CANCEL): S.CANCELED,
+}
+
+_TABLE = cast(Table, SETUP_INTENT_TRANSITIONS)
+TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})
+
+_VERBS = {
+    A.ATTACH_PAYMENT_METHOD: "update the payment method of",
+    A.UPDATE: "update",
+    A.CONFIRM: "confirm",
+    A.SUCCEED: "complete",
+    A.REQUIRE_ACTION: "authenticate",
+    A.FAIL: "fail",
+    A.AUTHENTICATE: "authenticate",
+    A.FAIL_AUTHENTICATION: "authenticate",
+    A.CANCEL: "cancel",
+}
+
+
+def unexpected_state_message(status: str, action: str) -> str:
+    if status == S.SUCCEEDED and action == A.CONFIRM:
+        return ("You cannot confirm this SetupIntent because it has already succeeded after being previously "
+                "confirmed.")
+    if action == A.CANCEL:
+        return (f"You cannot cancel this SetupIntent because it has a status of {status}. Only a SetupIntent "
+                "with one of the following statuses may be canceled: requires_payment_method, "
+                "requires_confirmation, requires_action.")
+    verb = _VERBS.get(SetupIntentAction(action), str(action))
+    return f"You cannot {verb} this SetupIntent because it has a status of {status}."
+
+
+def next_status(status: str, action: SetupIntentAction) -> SetupIntentStatus:
+    """The only way a SetupIntent's status changes; an illegal move is a 400 setup_intent_unexpected_state."""
+    try:
+        return SetupIntentStatus(advance(_TABLE, SetupIntentStatus(status), action))
+    except InvalidTransition:
+        raise UnexpectedState(
+            unexpected_state_message(status, action), code="setup_intent_unexpected_state"
+        ) from None

@@ -1,0 +1,164 @@
+"""The 3-D Secure challenge shared by SetupIntents and PaymentIntents (API.md §4.2).
+
+`start_challenge` hands out `<public_url>/3ds/<token>` (the token is random, only its keyed hash is stored);
+the hosted page shows it and posts the answer, which moves the intent on through its own completer."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from paykeep.domain.challenges import (
+    LIFETIME_MS,
+    TOKEN_LENGTH,
+    ChallengeOutcome,
+    ChallengeStatus,
+    ChallengeUnavailable,
+    answer,
+)
+from paykeep.domain.errors import InvalidRequest
+from paykeep.domain.ids import random_token
+from paykeep.services.accounts import account_name
+from paykeep.services.ports import Caller, Context, Deps, UnitOfWork
+
+# intent type -> "module:function", signature complete_authentication(ctx, intent_id, succeeded) -> row.
+# Looked up when a challenge is answered, so neither intent module has to import the other.
+COMPLETERS = {
+    "setup_intent": "paykeep.services.setup_intents:complete_authentication",
+    "payment_intent": "paykeep.services.payment_intents:complete_authentication",
+}
+# Intent statuses after which the cardholder is sent back with redirect_status=succeeded.
+_SUCCEEDED = ("succeeded", "requires_capture", "processing")
+_MAX_TOKEN = 100
+_TOKEN = re.compile(rf"tds_[0-9]{{19}}_secret_[A-Za-z0-9]{{{TOKEN_LENGTH}}}")
+
+
+@dataclass(frozen=True)
+class ChallengeView:
+    """What the challenge page shows."""
+
+    merchant_name: str
+    livemode: bool
+    intent_type: str
+    amount: int | None
+    currency: str | None
+    card_brand: str | None
+    card_last4: str | None
+    return_url: str
+
+
+def start_challenge(ctx: Context, *, intent_type: str, intent_id: str, payment_method_id: str,
+                    return_url: str, amount: int | None = None, currency: str | None = None) -> str:
+    """A new challenge for the intent's current attempt (older pending ones expire); returns its URL."""
+    if intent_type not in COMPLETERS:
+        raise ValueError(f"no completer for intent type {intent_type!r}")
+    now = ctx.now_ms()
+    for old in ctx.uow.challenges.find(None, intent_id=intent_id, status=ChallengeStatus.PENDING.value):
+        ctx.uow.challenges.update(old["id"], {"status": ChallengeStatus.EXPIRED.value})
+    challenge_id = ctx.new_id("tds")
+    # Shaped like a client secret so log redaction masks it wherever the URL is logged.
+    token = f"{challenge_id}_secret_{random_token(TOKEN_LENGTH)}"
+    ctx.uow.challenges.insert({
+        "id": challenge_id,
+        "account_id": ctx.caller.account_id,
+        "livemode": ctx.caller.livemode,
+        "created": now,
+        "token_hash": _token_hash(ctx.deps, token),
+        "intent_type": intent_type,
+        "intent_id": intent_id,
+        "payment_method_id": payment_method_id,
+        "return_url": return_url,
+        "amount": amount,
+        "currency": currency,
+        "status": ChallengeStatus.PENDING.value,
+        "expires_at": now + LIFETIME_MS,
+        "answered_at": None,
+    })
+    return f"{ctx.deps.public_url}/3ds/{token}"
+
+
+def view_challenge(deps: Deps, token: str) -> ChallengeView:
+    """GET <challenge url>: what to show, or ChallengeUnavailable (unknown, answered, expired)."""
+    with deps.begin(write=False) as uow:
+        row = _pending(uow, deps, token)
+        pm = uow.payment_methods.get_by_id(row["payment_method_id"])
+        return ChallengeView(
+            merchant_name=account_name(uow, row["account_id"]),
+            livemode=row["livemode"],
+            intent_type=row["intent_type"],
+            amount=row["amount"],
+            currency=row["currency"],
+            card_brand=pm["card_brand"] if pm else None,
+            card_last4=pm["card_last4"] if pm else None,
+            return_url=row["return_url"],
+        )
+
+
+def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | None = None) -> str:
+    """POST <challenge url> (`outcome=complete|fail`): moves the intent on; returns the return_url to
+    redirect to (with the intent id, its client secret and redirect_status); a refused answer changes
+    nothing."""
+    if outcome not in (ChallengeOutcome.COMPLETE, ChallengeOutcome.FAIL):
+        raise ChallengeUnavailable("invalid")
+    with deps.begin(write=True) as uow:
+        found = _find(uow, deps, token)
+        row = uow.challenges.get((found["account_id"], found["livemode"]), found["id"], for_update=True)
+        now = deps.clock.now_ms()
+        status = answer(row["status"], ChallengeOutcome(outcome), expires_at=row["expires_at"], now_ms=now)
+        uow.challenges.update(row["id"], {"status": status.value, "answered_at": now})
+        ctx = Context(uow, deps, Caller(account_id=row["account_id"], livemode=row["livemode"],
+                                        request_id=request_id))
+        try:
+            complete = _completer(row["intent_type"])
+            intent = complete(ctx, row["intent_id"], outcome == ChallengeOutcome.COMPLETE)
+        except InvalidRequest:  # the intent moved on (canceled, confirmed again...): roll everything back
+            raise ChallengeUnavailable("superseded") from None
+    if ctx.emitted:
+        deps.notify_outbox()
+    return return_url_with(row["return_url"], row["intent_type"], intent)
+
+
+def return_url_with(return_url: str, intent_type: str, intent: dict[str, Any]) -> str:
+    """`return_url` plus `<type>`, `<type>_client_secret` and `redirect_status`, after any query it has."""
+    params = urlencode({
+        intent_type: intent["id"],
+        f"{intent_type}_client_secret": intent["client_secret"],
+        "redirect_status": "succeeded" if intent["status"] in _SUCCEEDED else "failed",
+    })
+    parts = urlsplit(return_url)
+    query = f"{parts.query}&{params}" if parts.query else params
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _token_hash(deps: Deps, token: str) -> str:
+    return deps.secrets.keyed_hash("lookup", b"3ds:" + token.encode())
+
+
+def _find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
+    if len(token) > _MAX_TOKEN or not _TOKEN.fullmatch(token):
+        raise ChallengeUnavailable("unknown")
+    rows = uow.challenges.find(None, limit=1, token_hash=_token_hash(deps, token))
+    if not rows:
+        raise ChallengeUnavailable("unknown")
+    return rows[0]
+
+
+def _pending(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
+    row = _find(uow, deps, token)
+    if row["status"] != ChallengeStatus.PENDING:
+        raise ChallengeUnavailable("expired" if row["status"] == ChallengeStatus.EXPIRED else "answered")
+    if deps.clock.now_ms() >= row["expires_at"]:
+        raise ChallengeUnavailable("expired")
+    return row
+
+
+def _completer(intent_type: str) -> Callable[[Context, str, bool], dict[str, Any]]:
+    target = COMPLETERS.get(intent_type)
+    if target is None:
+        raise ChallengeUnavailable("unknown")
+    module_name, _, function_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)

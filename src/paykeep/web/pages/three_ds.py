@@ -1,0 +1,99 @@
+"""The hosted 3-D Secure challenge page (API.md §4.2): GET shows it, POST answers it and sends a 303 to
+return_url. Works without JavaScript; refused answers get an HTML error page with a 4xx status."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from paykeep.domain.challenges import ChallengeUnavailable
+from paykeep.services import challenges
+from paykeep.services.ports import Deps, TransactionConflict
+from paykeep.web.api.endpoint import retry_on_conflict
+from paykeep.web.pages.security import html_response, redirect_response
+
+router = APIRouter(prefix="/3ds", include_in_schema=False)
+_templates = Environment(loader=PackageLoader("paykeep.web", "templates"),
+                         autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
+_CSS = resources.files("paykeep").joinpath("web/static/three_ds.css").read_text(encoding="utf-8")
+
+# reason -> (HTTP status, heading, message)
+_REFUSALS = {
+    "unknown": (404, "Authentication not found",
+                "This authentication link is not valid. Return to the merchant and try again."),
+    "answered": (409, "Already answered", "This authentication was already completed. Nothing was changed."),
+    "expired": (410, "Authentication expired",
+                "This authentication link has expired. Return to the merchant and try again."),
+    "superseded": (409, "No longer needed",
+                   "This payment no longer waits for this authentication. Nothing was changed."),
+    "invalid": (400, "Choose an answer", "Use one of the two buttons of the authentication page."),
+    "busy": (503, "Try again", "The server is busy. Go back and submit your answer again."),
+}
+_BODY_LIMIT = 4096
+
+
+@router.get("/{token}")
+def show_challenge(token: str, request: Request) -> Response:
+    try:
+        view = challenges.view_challenge(_deps(request), token)
+    except ChallengeUnavailable as refused:
+        return _refusal(refused.reason)
+    return _page(200, form_targets=[view.return_url], test_mode=not view.livemode,
+                 merchant=view.merchant_name, amount=_money(view.amount, view.currency),
+                 card=_card(view.card_brand, view.card_last4))
+
+
+@router.post("/{token}")
+async def answer_challenge(token: str, request: Request) -> Response:
+    body = (await request.body())[:_BODY_LIMIT].decode("utf-8", errors="replace")
+    outcome = dict(parse_qsl(body)).get("outcome", "")
+    deps, request_id = _deps(request), getattr(request.state, "request_id", None)
+    try:
+        url = await run_in_threadpool(retry_on_conflict, lambda: challenges.answer_challenge(
+            deps, token, outcome, request_id=request_id))
+    except ChallengeUnavailable as refused:
+        return _refusal(refused.reason)
+    except TransactionConflict:
+        return _refusal("busy")
+    return redirect_response(url, 303)
+
+
+def _deps(request: Request) -> Deps:
+    return request.app.state.deps
+
+
+def _page(status: int, *, form_targets: list[str] | None = None, **context: Any) -> Response:
+    context.setdefault("error", None)
+    context.setdefault("test_mode", True)
+    title = context["error"]["heading"] if context["error"] else "Confirm it's you"
+    html = _templates.get_template("three_ds.html").render(title=title, css=_CSS, **context)
+    return html_response(html, status, inline_styles=[_CSS], form_targets=form_targets or [])
+
+
+def _refusal(reason: str) -> Response:
+    status, heading, message = _REFUSALS.get(reason, _REFUSALS["unknown"])
+    return _page(status, error={"heading": heading, "message": message})
+
+
+def _card(brand: str | None, last4: str | None) -> str:
+    label = {"amex": "American Express", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay"}.get(
+        brand or "", (brand or "card").capitalize())
+    return f"{label} •••• {last4 or '????'}"
+
+
+def _money(amount: int | None, currency: str | None) -> str | None:
+    if amount is None or not currency:
+        return None
+    code = currency.upper()
+    try:
+        from paykeep.domain.money import CURRENCY_EXPONENTS
+
+        exponent = CURRENCY_EXPONENTS.get(code, 2)
+    except ImportError:  # pragma: no cover - the payments slice brings the currency table
+        exponent = 2
+    return f"{amount / 10**exponent:,.{exponent}f} {code}"

@@ -1,0 +1,140 @@
+"""SetupIntent: request parameters and the JSON object (API.md §3-§4, the seed's request and response)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata, Params
+from paykeep.wire.payment_methods import BillingDetails, CardInput
+
+ThreeDSecure = Literal["auto", "any", "automatic", "challenge"]  # WooshPay's, then Stripe's names
+Usage = Literal["on_session", "off_session"]
+_REFUSED_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
+
+
+class PaymentMethodData(Params):
+    type: Literal["card"]
+    card: CardInput | None = None
+    billing_details: BillingDetails | None = None
+    metadata: Metadata | None = None
+
+
+class CardOptions(Params):
+    request_three_d_secure: ThreeDSecure | None = None
+
+
+class PaymentMethodOptions(Params):
+    card: CardOptions | None = None
+
+
+def check_return_url(value: str | None) -> str | None:
+    """An absolute URL (http(s), or an app's own scheme) the browser can be sent back to."""
+    if value is None:
+        return None
+    scheme, sep, rest = value.partition(":")
+    if (not sep or not scheme or not scheme[0].isalpha() or not rest.startswith("//") or len(rest) < 3
+            or scheme.lower() in _REFUSED_SCHEMES or any(ch.isspace() for ch in value)):
+        raise ValueError("must be an absolute URL, such as https://example.com/done")
+    return value
+
+
+class _Confirmable(ExpandParams):
+    """What create (with confirm=true) and confirm share."""
+
+    payment_method: str | None = Field(None, max_length=40)
+    payment_method_data: PaymentMethodData | None = None
+    payment_method_options: PaymentMethodOptions | None = None
+    return_url: str | None = Field(None, max_length=2048)
+    usage: Usage | None = None
+
+    @field_validator("return_url")
+    @classmethod
+    def _absolute_return_url(cls, value: str | None) -> str | None:
+        return check_return_url(value)
+
+
+class SetupIntentCreate(_Confirmable):
+    confirm: bool = False
+    customer: str | None = Field(None, max_length=40)
+    description: str | None = Field(None, max_length=1000)
+    metadata: Metadata | None = None
+    payment_method_types: list[Literal["card"]] | None = None
+
+
+class SetupIntentConfirm(_Confirmable):
+    client_secret: str | None = Field(None, max_length=200)
+
+
+class SetupIntentUpdate(ExpandParams):
+    customer: str | None = Field(None, max_length=40)
+    description: str | None = Field(None, max_length=1000)
+    metadata: Metadata | None = None
+    payment_method: str | None = Field(None, max_length=40)
+    payment_method_data: PaymentMethodData | None = None
+    payment_method_options: PaymentMethodOptions | None = None
+    payment_method_types: list[Literal["card"]] | None = None
+
+
+class SetupIntentCancel(ExpandParams):
+    cancellation_reason: Literal["abandoned", "requested_by_customer", "duplicate"] | None = None
+
+
+class SetupIntentRetrieve(ExpandParams):
+    client_secret: str | None = Field(None, max_length=200)
+
+
+class SetupIntentList(ListParams):
+    customer: str | None = Field(None, max_length=40)
+    payment_method: str | None = Field(None, max_length=40)
+    created: CreatedFilter | int | None = None
+
+
+def render_setup_intent(row: dict[str, Any]) -> dict[str, Any]:
+    options = row.get("payment_method_options") or {}
+    card = options.get("card") or {}
+    return {
+        "id": row["id"],
+        "object": "setup_intent",
+        "application": None,
+        "automatic_payment_methods": None,
+        "cancellation_reason": row.get("cancellation_reason"),
+        "client_secret": row["client_secret"],
+        "created": row["created"],
+        "customer": row.get("customer"),
+        "description": row.get("description"),
+        "flow_directions": None,
+        "last_setup_error": row.get("last_setup_error"),
+        "latest_attempt": None,
+        "livemode": row["livemode"],
+        "mandate": None,
+        "metadata": row.get("metadata") or {},
+        "next_action": row.get("next_action"),
+        "on_behalf_of": None,
+        "payment_method": row.get("payment_method"),
+        "payment_method_options": {
+            "card": {
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": card.get("request_three_d_secure", "auto"),
+                "setup_future_usage": row["usage"],
+            }
+        },
+        "payment_method_types": row.get("payment_method_types") or ["card"],
+        "return_url": row.get("return_url"),
+        "single_use_mandate": None,
+        "status": row["status"],
+        "usage": row["usage"],
+    }
+
+
+# What a publishable key sees with the client_secret (Stripe's client-side view: no metadata, customer…).
+PUBLIC_FIELDS = ("id", "object", "cancellation_reason", "client_secret", "created", "description",
+                 "last_setup_error", "livemode", "next_action", "payment_method", "payment_method_types",
+                 "status", "usage")
+
+
+def render_setup_intent_public(row: dict[str, Any]) -> dict[str, Any]:
+    full = render_setup_intent(row)
+    return {name: full[name] for name in PUBLIC_FIELDS}
