@@ -1,0 +1,125 @@
+"""PaymentIntent rules: statuses, the transition table, capture and expiry (API.md §4, semantics §1.2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import cast
+
+from paykeep.domain.errors import UnexpectedState
+from paykeep.domain.state_machine import InvalidTransition, Table, advance
+
+# An uncaptured authorization is released after 7 days (Stripe's online card window) and the intent canceled.
+CAPTURE_WINDOW_MS = 7 * 24 * 3600 * 1000
+
+CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+AUTOMATIC_CANCELLATION = "automatic"
+AUTHENTICATION_FAILURE = "payment_intent_authentication_failure"
+AUTHENTICATION_FAILURE_MESSAGE = (
+    "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
+    "PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
+
+
+class PaymentIntentStatus(StrEnum):
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+class PaymentIntentAction(StrEnum):
+    ATTACH_PAYMENT_METHOD = "attach_payment_method"  # create/update with a payment method
+    UPDATE = "update"  # amount, currency, options... change (not metadata or description)
+    CONFIRM = "confirm"  # a payment attempt starts
+    SUCCEED = "succeed"  # the network approved, capture_method=automatic
+    AUTHORIZE = "authorize"  # the network approved, capture_method=manual
+    REQUIRE_ACTION = "require_action"  # the cardholder must pass a challenge
+    FAIL = "fail"  # the network declined
+    AUTHENTICATE = "authenticate"  # the cardholder passed the challenge: attempt again
+    FAIL_AUTHENTICATION = "fail_authentication"
+    CAPTURE = "capture"
+    CANCEL = "cancel"
+    EXPIRE = "expire"  # the uncaptured authorization ran out
+
+
+S = PaymentIntentStatus
+A = PaymentIntentAction
+
+PAYMENT_INTENT_TRANSITIONS: dict[tuple[PaymentIntentStatus, PaymentIntentAction], PaymentIntentStatus] = {
+    (S.REQUIRES_PAYMENT_METHOD, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_CONFIRMATION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_ACTION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_PAYMENT_METHOD, A.UPDATE): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_CONFIRMATION, A.UPDATE): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_ACTION, A.UPDATE): S.REQUIRES_CONFIRMATION,
+    (S.REQUIRES_PAYMENT_METHOD, A.CONFIRM): S.PROCESSING,
+    (S.REQUIRES_CONFIRMATION, A.CONFIRM): S.PROCESSING,
+    (S.REQUIRES_ACTION, A.CONFIRM): S.PROCESSING,
+    (S.PROCESSING, A.SUCCEED): S.SUCCEEDED,
+    (S.PROCESSING, A.AUTHORIZE): S.REQUIRES_CAPTURE,
+    (S.PROCESSING, A.REQUIRE_ACTION): S.REQUIRES_ACTION,
+    (S.PROCESSING, A.FAIL): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_ACTION, A.AUTHENTICATE): S.PROCESSING,
+    (S.REQUIRES_ACTION, A.FAIL_AUTHENTICATION): S.REQUIRES_PAYMENT_METHOD,
+    (S.REQUIRES_CAPTURE, A.CAPTURE): S.SUCCEEDED,
+    (S.REQUIRES_PAYMENT_METHOD, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_CONFIRMATION, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_ACTION, A.CANCEL): S.CANCELED,
+    (S.PROCESSING, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_CAPTURE, A.CANCEL): S.CANCELED,
+    (S.REQUIRES_CAPTURE, A.EXPIRE): S.CANCELED,
+}
+
+_TABLE = cast(Table, PAYMENT_INTENT_TRANSITIONS)
+TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})
+
+_VERBS = {
+    A.ATTACH_PAYMENT_METHOD: "update the payment method of",
+    A.UPDATE: "update",
+    A.CONFIRM: "confirm",
+    A.AUTHENTICATE: "authenticate",
+    A.FAIL_AUTHENTICATION: "authenticate",
+    A.CAPTURE: "capture",
+    A.CANCEL: "cancel",
+    A.EXPIRE: "expire",
+}
+
+
+def unexpected_state_message(status: str, action: str) -> str:
+    verb = _VERBS.get(PaymentIntentAction(action), str(action))
+    if status == S.SUCCEEDED and action == A.CONFIRM:
+        return ("You cannot confirm this PaymentIntent because it has already succeeded after being "
+                "previously confirmed.")
+    if status == S.SUCCEEDED and action == A.CAPTURE:
+        return ("This PaymentIntent could not be captured because it has already been captured "
+                f"(status: {status}).")
+    if action == A.CAPTURE:
+        return (f"This PaymentIntent could not be captured because it has a status of {status}. Only a "
+                "PaymentIntent with one of the following statuses may be captured: requires_capture.")
+    if action == A.CANCEL:
+        return (f"You cannot cancel this PaymentIntent because it has a status of {status}. Only a "
+                "PaymentIntent with one of the following statuses may be canceled: requires_payment_method, "
+                "requires_capture, requires_confirmation, requires_action, processing.")
+    return f"You cannot {verb} this PaymentIntent because it has a status of {status}."
+
+
+def next_status(status: str, action: PaymentIntentAction) -> PaymentIntentStatus:
+    """The only way a PaymentIntent's status changes (illegal: 400 payment_intent_unexpected_state)."""
+    try:
+        return PaymentIntentStatus(advance(_TABLE, PaymentIntentStatus(status), action))
+    except InvalidTransition:
+        raise UnexpectedState(
+            unexpected_state_message(status, action), code="payment_intent_unexpected_state"
+        ) from None
+
+
+def capture_amount(requested: int | None, capturable: int) -> int:
+    """`amount_to_capture` defaults to everything authorized; more than that is refused by the caller."""
+    return capturable if requested is None else requested
+
+
+def capture_deadline(authorized_at_ms: int) -> int:
+    return authorized_at_ms + CAPTURE_WINDOW_MS
