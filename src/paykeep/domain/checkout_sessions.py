@@ -1,0 +1,90 @@
+"""Checkout Session rules (setup mode): statuses, transition table, lifetime, hosted-URL ids, URL checks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from paykeep.domain.errors import ParameterInvalid, UnexpectedState
+from paykeep.domain.state_machine import InvalidTransition, Table, advance
+
+LIFETIME_MS = 24 * 3600 * 1000  # WooshPay and Stripe: a session expires 24 hours after it was created
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+MAX_URL_LENGTH = 5000  # Stripe's limit for success_url / cancel_url
+MAX_CLIENT_REFERENCE_ID = 200
+
+
+class CheckoutSessionStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    EXPIRED = "expired"
+
+
+class CheckoutSessionAction(StrEnum):
+    COMPLETE = "complete"  # the session's SetupIntent succeeded
+    EXPIRE = "expire"  # POST .../expire, or 24 h passed
+
+
+S = CheckoutSessionStatus
+A = CheckoutSessionAction
+
+CHECKOUT_SESSION_TRANSITIONS: Table = {
+    (S.OPEN, A.COMPLETE): S.COMPLETE,
+    (S.OPEN, A.EXPIRE): S.EXPIRED,
+}
+
+
+def next_status(status: str, action: CheckoutSessionAction) -> CheckoutSessionStatus:
+    """The only way a session's status changes; anything else is a 400 checkout_session_unexpected_state."""
+    try:
+        return CheckoutSessionStatus(advance(CHECKOUT_SESSION_TRANSITIONS, S(status), action))
+    except InvalidTransition:
+        if action == A.EXPIRE:
+            message = ("Only Checkout Sessions with a status of `open` can be expired. "
+                       f"This session's status is `{status}`.")
+        else:
+            message = f"This Checkout Session cannot be completed because its status is `{status}`."
+        raise UnexpectedState(message, code="checkout_session_unexpected_state") from None
+
+
+def expires_at(created_ms: int) -> int:
+    return created_ms + LIFETIME_MS
+
+
+def hosted_id(session_id: str, livemode: bool) -> str:
+    """The id in the hosted page's path, as WooshPay's (`cs_test_<digits>` / `cs_live_<digits>`)."""
+    return session_id.replace("cs_", "cs_live_" if livemode else "cs_test_", 1)
+
+
+def parse_hosted_id(value: str) -> tuple[str, bool] | None:
+    """`cs_test_<digits>` -> (`cs_<digits>`, False); None when it is not a hosted id."""
+    for prefix, livemode in (("cs_test_", False), ("cs_live_", True)):
+        digits = value[len(prefix):]
+        if value.startswith(prefix) and len(digits) == 19 and digits.isdigit():
+            return "cs_" + digits, livemode
+    return None
+
+
+def check_redirect_url(param: str, value: str) -> str:
+    """An absolute http(s) URL (the only kind a browser can be sent to safely), else 400 naming `param`."""
+    if not value:
+        raise ParameterInvalid(param, f"Invalid {param}: must be an absolute http or https URL.",
+                               code="parameter_invalid_empty")
+    if len(value) > MAX_URL_LENGTH:
+        raise ParameterInvalid(param, f"Invalid {param}: must be at most {MAX_URL_LENGTH} characters.")
+    bad = any(ord(ch) <= 32 or ord(ch) == 127 for ch in value)
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    web = parts is not None and parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    if bad or not port_ok or not web:
+        raise ParameterInvalid(param, f"Invalid {param}: {value[:200]!r} is not a valid URL. "
+                               "Use an absolute http or https URL, e.g. https://example.com/checkout/success.")
+    return value
+
+
+def success_redirect(success_url: str, session_id: str) -> str:
+    """`success_url` with Stripe's `{CHECKOUT_SESSION_ID}` template variable replaced."""
+    return success_url.replace(SESSION_ID_PLACEHOLDER, session_id)

@@ -1,0 +1,252 @@
+"""The hosted Checkout page's use cases: open a session by its link, submit a card, come back from 3-D Secure.
+
+No API key here: the session's unguessable link (`?key=`) is the credential, and a form token bound to the
+session id (keyed hash, constant-time compare) guards the POST against cross-site submissions. The card number
+and CVC go straight to the SetupIntent confirm; they are never kept, logged or rendered back.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from paykeep.domain import checkout_sessions as rules
+from paykeep.domain.cards import brand_of, check_cvc, check_expiry, check_number
+from paykeep.domain.errors import CardError, PaykeepError
+from paykeep.services import checkout_sessions, setup_intents
+from paykeep.services.accounts import account_name
+from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.wire.setup_intents import SetupIntentConfirm
+
+NAME_MESSAGE = "Enter the name shown on your card."
+MAX_NAME = 200
+FIELDS = ("number", "exp_month", "exp_year", "cvc", "name")
+
+
+def _message(check: Any, *args: Any, **kwargs: Any) -> str:
+    try:
+        check(*args, **kwargs)
+    except CardError as err:
+        return err.message
+    raise AssertionError("the check accepted a value it should refuse")  # pragma: no cover
+
+
+def card_messages() -> dict[str, str]:
+    """The API's own card-error messages (domain/cards.py), so the page and the API say the same thing."""
+    return {
+        "number": _message(check_number, "1"),
+        "exp_month": _message(check_expiry, 13, 2100, year_now=2000, month_now=1),
+        "exp_year": _message(check_expiry, 1, 1999, year_now=2000, month_now=1),
+        "cvc": _message(check_cvc, "1", "visa"),
+        "name": NAME_MESSAGE,
+    }
+
+
+MESSAGES = card_messages()
+
+
+@dataclass
+class Page:
+    """What the web layer renders: a form, a closed page (complete/expired/unavailable), or a redirect."""
+
+    kind: str  # form | closed | redirect | continue (a page that moves on to redirect_to) | not_found
+    session: dict[str, Any] | None = None
+    merchant_name: str = ""
+    closed: str | None = None  # complete | expired | unavailable
+    redirect_to: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    form_error: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    notice_url: str | None = None
+    status_code: int = 200
+
+
+# -- the link and the form token ----------------------------------------------------------------------------
+def csrf_token(deps: Deps, session_id: str) -> str:
+    return deps.secrets.keyed_hash("lookup", f"checkout_session_form:{session_id}".encode())
+
+
+def csrf_ok(deps: Deps, session_id: str, token: str) -> bool:
+    return hmac.compare_digest(csrf_token(deps, session_id).encode(), (token or "").encode()[:200])
+
+
+def _caller(row: dict[str, Any]) -> Caller:
+    # Not an API request: events caused by the hosted page have request.id null.
+    return Caller(account_id=row["account_id"], livemode=row["livemode"])
+
+
+def _locate(deps: Deps, uow: Any, hosted_id: str, key: str) -> dict[str, Any] | None:
+    parsed = rules.parse_hosted_id(hosted_id)
+    if parsed is None or not key or len(key) > 200:
+        return None
+    session_id, livemode = parsed
+    row = uow.checkout_sessions.get_by_id(session_id)
+    if row is None or row["livemode"] != livemode or not checkout_sessions.key_matches(deps, session_id, key):
+        return None
+    return row
+
+
+def year_month(deps: Deps) -> tuple[int, int]:
+    now = datetime.fromtimestamp(deps.clock.now_ms() / 1000, tz=UTC)
+    return now.year, now.month
+
+
+# -- GET: show the page --------------------------------------------------------------------------------------
+def show_page(deps: Deps, hosted_id: str, key: str, *, redirect_status: str | None = None) -> Page:
+    """The page for a session link. Coming back from the challenge (`redirect_status`), a session whose
+    SetupIntent succeeded is completed and the browser goes on to success_url."""
+    with deps.begin(write=True) as uow:
+        row = _locate(deps, uow, hosted_id, key)
+        if row is None:
+            return Page(kind="not_found", status_code=404)
+        ctx = Context(uow, deps, _caller(row))
+        row = uow.checkout_sessions.get(ctx.scope, row["id"], for_update=True)
+        _bring_up_to_date(ctx, row)
+        page = _page_for(ctx, row, redirect_status=redirect_status)
+    if ctx.emitted:
+        deps.notify_outbox()
+    return page
+
+
+def _bring_up_to_date(ctx: Context, row: dict[str, Any]) -> None:
+    """Complete a session whose card was saved; expire one whose time is up (before the worker gets to it)."""
+    if checkout_sessions.settle(ctx, row):
+        return
+    if row["status"] == rules.CheckoutSessionStatus.OPEN and ctx.now_ms() >= row["expires_at"]:
+        checkout_sessions.expire_open_session(ctx, row)
+
+
+def _page_for(ctx: Context, row: dict[str, Any], *, redirect_status: str | None) -> Page:
+    merchant = account_name(ctx.uow, row["account_id"])
+    if row["status"] == rules.CheckoutSessionStatus.COMPLETE:
+        if redirect_status is not None:  # back from the challenge page: on to success_url (see web/pages)
+            return Page(kind="continue", session=row, merchant_name=merchant, closed="complete",
+                        redirect_to=rules.success_redirect(row["success_url"], row["id"]))
+        return Page(kind="closed", session=row, merchant_name=merchant, closed="complete")
+    if row["status"] == rules.CheckoutSessionStatus.EXPIRED:
+        return Page(kind="closed", session=row, merchant_name=merchant, closed="expired", status_code=410)
+    intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+    if intent is None or intent["status"] == "canceled":
+        return Page(kind="closed", session=row, merchant_name=merchant, closed="unavailable", status_code=410)
+    page = Page(kind="form", session=row, merchant_name=merchant)
+    error = intent.get("last_setup_error") or {}
+    if redirect_status == "failed" and error.get("message"):
+        page.form_error = str(error["message"])
+    if intent["status"] == "requires_action":
+        page.notice_url = ((intent.get("next_action") or {}).get("challenge_redirect") or {}).get("url")
+    return page
+
+
+# -- POST: submit the card -----------------------------------------------------------------------------------
+def check_form(form: dict[str, str], *, year_now: int, month_now: int) -> dict[str, str]:
+    """Every field's error, with the API's messages (the number and CVC are never echoed)."""
+    errors: dict[str, str] = {}
+    digits = "".join(ch for ch in form.get("number", "") if ch not in " -")
+    try:
+        check_number(digits)
+    except CardError as err:
+        errors["number"] = err.message
+    try:
+        check_expiry(form.get("exp_month", ""), form.get("exp_year", ""),
+                     year_now=year_now, month_now=month_now)
+    except CardError as err:
+        errors[err.param or "exp_month"] = err.message
+    cvc = form.get("cvc", "").strip()
+    try:
+        if not cvc:
+            raise CardError(MESSAGES["cvc"], code="invalid_cvc", param="cvc")
+        check_cvc(cvc, brand_of(digits) if digits.isdigit() else "unknown")
+    except CardError as err:
+        errors["cvc"] = err.message
+    if not form.get("name", "").strip():
+        errors["name"] = MESSAGES["name"]
+    return errors
+
+
+def submit_card(deps: Deps, hosted_id: str, key: str, form: dict[str, str]) -> Page:
+    """POST the form: confirm the session's SetupIntent with the card. Succeeded -> success_url; needs 3-D
+    Secure -> the challenge page (which returns to this page); declined or invalid -> the form again."""
+    values = {"exp_month": form.get("exp_month", "")[:4], "exp_year": form.get("exp_year", "")[:4],
+              "name": form.get("name", "")[:MAX_NAME]}
+    with deps.begin(write=False) as uow:
+        found = _locate(deps, uow, hosted_id, key)
+    if found is None:
+        return Page(kind="not_found", status_code=404)
+    if not csrf_ok(deps, found["id"], form.get("csrf_token", "")):
+        page = show_page(deps, hosted_id, key)
+        if page.kind == "form":
+            page.form_error = "This form has expired. Please enter your card again."
+            page.status_code = 403
+            page.values = values
+        return page
+    year_now, month_now = year_month(deps)
+    errors = check_form(form, year_now=year_now, month_now=month_now)
+    if errors:
+        page = show_page(deps, hosted_id, key)
+        if page.kind == "form":
+            page.errors, page.values, page.status_code = errors, values, 400
+        return page
+    return _confirm(deps, found, form, values, hosted_id, key)
+
+
+def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: dict[str, str],
+             hosted_id: str, key: str) -> Page:
+    card = {"number": "".join(ch for ch in form["number"] if ch.isdigit()),
+            "exp_month": form["exp_month"].strip(), "exp_year": form["exp_year"].strip(),
+            "cvc": form["cvc"].strip()}
+    ctx: Context | None = None
+    try:
+        with deps.begin(write=True) as uow:
+            ctx = Context(uow, deps, _caller(found))
+            row = uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
+            _bring_up_to_date(ctx, row)
+            if row["status"] != rules.CheckoutSessionStatus.OPEN:
+                page = _page_for(ctx, row, redirect_status=None)
+            else:
+                page = _confirm_open(ctx, row, card, values)
+    except CardError as err:  # refused before anything was saved
+        page = show_page(deps, hosted_id, key)
+        if page.kind == "form":
+            param = (err.param or "number").rsplit("[", 1)[-1].rstrip("]")
+            if param in FIELDS:
+                page.errors = {param: err.message}
+            else:
+                page.form_error = err.message
+            page.values, page.status_code = values, 402
+        return page
+    except PaykeepError as err:
+        page = show_page(deps, hosted_id, key)
+        if page.kind == "form":
+            page.form_error, page.values, page.status_code = err.message, values, 400
+        return page
+    if ctx is not None and ctx.emitted:
+        deps.notify_outbox()
+    return page
+
+
+def _confirm_open(ctx: Context, row: dict[str, Any], card: dict[str, str], values: dict[str, str]) -> Page:
+    try:
+        params = SetupIntentConfirm.model_validate({
+            "payment_method_data": {"type": "card", "card": card,
+                                    "billing_details": {"name": values["name"]}},
+            "return_url": checkout_sessions.hosted_url(ctx.deps, row),
+        })
+    except ValidationError:
+        return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
+                    form_error="Please check your card details.", values=values, status_code=400)
+    result = setup_intents.confirm_setup_intent(ctx, row["setup_intent"], params)
+    if isinstance(result, Declined):
+        return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
+                    form_error=result.error.message, values=values, status_code=402)
+    row = ctx.uow.checkout_sessions.get(ctx.scope, row["id"])  # the confirm may have completed it (hook)
+    if checkout_sessions.settle(ctx, row):
+        return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))
+    if result["status"] == "requires_action":
+        url = ((result.get("next_action") or {}).get("challenge_redirect") or {}).get("url")
+        if url:
+            return Page(kind="redirect", redirect_to=url)
+    return _page_for(ctx, row, redirect_status=None)

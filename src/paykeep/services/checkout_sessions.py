@@ -1,0 +1,247 @@
+"""Checkout Sessions in setup mode: POST /v1/checkout/sessions[/setup], retrieve, list, expire; completion;
+expiry.
+
+The hosted page's own use cases (load by link, submit a card, come back from the challenge) are in
+`services/checkout_page.py`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from paykeep.domain import checkout_sessions as rules
+from paykeep.domain.checkout_sessions import CheckoutSessionAction as Action
+from paykeep.domain.errors import ParameterInvalid, ParameterMissing
+from paykeep.domain.metadata import merge_metadata
+from paykeep.services import customers, setup_intents
+from paykeep.services.common import blank_to_none, load, page
+from paykeep.services.ports import Caller, Context, Deps
+from paykeep.wire.checkout_sessions import CheckoutSessionCreate, CheckoutSessionList, render_checkout_session
+from paykeep.wire.customers import CustomerCreate
+from paykeep.wire.params import created_filters
+from paykeep.wire.setup_intents import SetupIntentCancel, SetupIntentCreate
+
+SUPPORTED_MODES = ("setup",)
+KNOWN_MODES = ("payment", "setup", "subscription")
+EXPIRY_BATCH = 100
+_NOT_CANCELABLE = ("succeeded", "canceled", "processing")
+_URL_KEY_CHARS = 40  # hex characters of the keyed hash in the hosted link: 160 bits
+
+
+# -- the hosted link ------------------------------------------------------------------------------------
+def url_key(deps: Deps, session_id: str) -> str:
+    """The unguessable `key` of a session's hosted link: a keyed hash of its id (nothing stored)."""
+    return deps.secrets.keyed_hash("lookup", f"checkout_session_url:{session_id}".encode())[:_URL_KEY_CHARS]
+
+
+def hosted_url(deps: Deps, row: dict[str, Any]) -> str:
+    """`<public url>/checkout/setup/cs_test_<digits>?key=<key>`, like WooshPay's hosted setup page."""
+    path_id = rules.hosted_id(row["id"], row["livemode"])
+    return f"{deps.public_url.rstrip('/')}/checkout/setup/{path_id}?key={url_key(deps, row['id'])}"
+
+
+def key_matches(deps: Deps, session_id: str, key: str) -> bool:
+    return hmac.compare_digest(url_key(deps, session_id).encode(), (key or "").encode())
+
+
+def with_url(deps: Deps, row: dict[str, Any]) -> dict[str, Any]:
+    row["url"] = hosted_url(deps, row)
+    return row
+
+
+# -- API use cases --------------------------------------------------------------------------------------
+def _check_mode(mode: str | None, *, mode_required: bool) -> str:
+    if mode is None or mode == "":
+        if mode_required:
+            raise ParameterMissing("mode")
+        return "setup"
+    if mode not in KNOWN_MODES:
+        raise ParameterInvalid("mode", f"Invalid mode: must be one of {', '.join(KNOWN_MODES)}.")
+    if mode not in SUPPORTED_MODES:
+        raise ParameterInvalid(
+            "mode",
+            f"mode={mode} is not supported: paykeep's hosted Checkout saves cards (mode=setup) only. "
+            "Take payments with the PaymentIntents API (POST /v1/payment_intents).",
+        )
+    return mode
+
+
+def _check_payment_method_types(values: list[str] | None) -> list[str]:
+    if values is None:
+        return ["card"]
+    if not values:
+        raise ParameterInvalid("payment_method_types", "payment_method_types must contain at least one type.",
+                               code="parameter_invalid_empty")
+    for index, value in enumerate(values):
+        if value != "card":
+            raise ParameterInvalid(
+                f"payment_method_types[{index}]",
+                f"Invalid payment_method_types[{index}]: {value!r} is not supported in setup mode; "
+                "the only payment method type is `card`.",
+            )
+    return ["card"]
+
+
+def _customer_for(ctx: Context, params: CheckoutSessionCreate) -> tuple[dict[str, Any], str | None]:
+    customer_id = blank_to_none(params.customer)
+    email = blank_to_none(params.customer_email)
+    if customer_id is not None and email is not None:
+        raise ParameterInvalid("customer_email", "You may only specify one of these parameters: customer, "
+                               "customer_email. The customer's own email is used when `customer` is given.")
+    if customer_id is not None:
+        return customers.live_customer(ctx, customer_id), None
+    if email is not None and ("@" not in email or any(c.isspace() for c in email)):
+        raise ParameterInvalid("customer_email", f"Invalid email address: {email[:200]}")
+    # Through the customers use case, so customer.created fires.
+    created = customers.create_customer(ctx, CustomerCreate.model_validate({"email": email}))
+    return created, "always"
+
+
+def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
+                            mode_required: bool) -> dict[str, Any]:
+    """POST /v1/checkout/sessions (mode required) and POST /v1/checkout/sessions/setup (mode optional).
+
+    The session owns a SetupIntent from the start (setup_intent.created fires now); the intent's return_url is
+    the session's hosted page, so a 3-D Secure challenge comes back to it.
+    """
+    mode = _check_mode(params.mode, mode_required=mode_required)
+    success_url = rules.check_redirect_url("success_url", params.success_url)
+    cancel_url = None
+    if blank_to_none(params.cancel_url) is not None:
+        cancel_url = rules.check_redirect_url("cancel_url", str(params.cancel_url))
+    types = _check_payment_method_types(params.payment_method_types)
+    metadata = merge_metadata(None, params.metadata)
+    client_reference_id = blank_to_none(params.client_reference_id)
+    customer, creation = _customer_for(ctx, params)
+    now = ctx.now_ms()
+    row: dict[str, Any] = {
+        "id": ctx.new_id("cs"),
+        "account_id": ctx.caller.account_id,
+        "livemode": ctx.caller.livemode,
+        "created": now,
+        "metadata": metadata,
+        "mode": mode,
+        "status": rules.CheckoutSessionStatus.OPEN.value,
+        "customer": customer["id"],
+        "customer_creation": creation,
+        "customer_email": blank_to_none(params.customer_email),
+        "customer_details": {
+            "email": customer.get("email"),
+            "name": customer.get("name"),
+            "phone": customer.get("phone"),
+            "address": customer.get("address"),
+        },
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": client_reference_id,
+        "payment_method_types": types,
+        "expires_at": rules.expires_at(now),
+        "completed_at": None,
+    }
+    with_url(ctx.deps, row)
+    intent = setup_intents.create_setup_intent(ctx, SetupIntentCreate.model_validate({  # setup_intent.created
+        "customer": customer["id"], "usage": "off_session", "payment_method_types": ["card"],
+        "return_url": row["url"], "metadata": metadata or None,
+    }))
+    assert isinstance(intent, dict)  # not confirmed: never Declined
+    row["setup_intent"] = intent["id"]
+    ctx.uow.checkout_sessions.insert({k: v for k, v in row.items() if k != "url"})
+    return row
+
+
+def retrieve_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
+    """GET /v1/checkout/sessions/{id}"""
+    return with_url(ctx.deps, load(ctx, "checkout_sessions", "checkout session", session_id))
+
+
+def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[list[dict[str, Any]], bool]:
+    """GET /v1/checkout/sessions (newest first; customer, setup_intent, status, created filters)."""
+    status = blank_to_none(params.status)
+    if status is not None and status not in {s.value for s in rules.CheckoutSessionStatus}:
+        raise ParameterInvalid("status", "Invalid status: must be one of open, complete, expired.")
+    rows, has_more = page(ctx, "checkout_sessions", "checkout session", params,
+                          customer=blank_to_none(params.customer),
+                          setup_intent=blank_to_none(params.setup_intent),
+                          status=status, **created_filters(params.created))
+    return [with_url(ctx.deps, r) for r in rows], has_more
+
+
+def expire_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
+    """POST /v1/checkout/sessions/{id}/expire: only an open session; its SetupIntent is canceled."""
+    row = load(ctx, "checkout_sessions", "checkout session", session_id, for_update=True)
+    if settle(ctx, row):  # the card was saved already: the session is complete, not expirable
+        rules.next_status(row["status"], Action.EXPIRE)
+    expire_open_session(ctx, row)
+    return with_url(ctx.deps, row)
+
+
+# -- transitions ----------------------------------------------------------------------------------------
+def _change_status(ctx: Context, row: dict[str, Any], action: Action, extra: dict[str, Any]) -> None:
+    values = {"status": rules.next_status(row["status"], action).value, **extra}
+    ctx.uow.checkout_sessions.update(row["id"], values)
+    row.update(values)
+
+
+def expire_open_session(ctx: Context, row: dict[str, Any]) -> None:
+    """open -> expired (checkout.session.expired); the SetupIntent, unless it succeeded, is canceled."""
+    _change_status(ctx, row, Action.EXPIRE, {})
+    intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+    if intent is not None and intent["status"] not in _NOT_CANCELABLE:
+        abandoned = SetupIntentCancel(cancellation_reason="abandoned")
+        setup_intents.cancel_setup_intent(ctx, intent["id"], abandoned)
+    ctx.emit("checkout.session.expired", render_checkout_session(with_url(ctx.deps, row)))
+
+
+def complete(ctx: Context, row: dict[str, Any], intent: dict[str, Any]) -> None:
+    """The session's SetupIntent succeeded: the session is complete (checkout.session.completed)."""
+    details = dict(row.get("customer_details") or {})
+    pm_id = intent.get("payment_method")
+    pm = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
+    if pm is not None and not details.get("name"):
+        details["name"] = (pm.get("billing_details") or {}).get("name")
+    _change_status(ctx, row, Action.COMPLETE, {"completed_at": ctx.now_ms(), "customer_details": details})
+    ctx.emit("checkout.session.completed", render_checkout_session(with_url(ctx.deps, row)))
+
+
+def settle(ctx: Context, row: dict[str, Any]) -> bool:
+    """Complete an open session whose SetupIntent has succeeded; True when the session is complete."""
+    if row["status"] == rules.CheckoutSessionStatus.OPEN:
+        intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+        if intent is not None and intent["status"] == "succeeded":
+            complete(ctx, row, intent)
+    return bool(row["status"] == rules.CheckoutSessionStatus.COMPLETE)
+
+
+def setup_intent_succeeded(ctx: Context, intent: dict[str, Any]) -> None:
+    """Hook called by services.setup_intents in the transaction where an intent succeeds."""
+    for row in ctx.uow.checkout_sessions.find(ctx.scope, setup_intent=intent["id"], status="open"):
+        complete(ctx, row, intent)
+
+
+# -- the timed job --------------------------------------------------------------------------------------
+def expire_due_sessions(deps: Deps, *, batch: int = EXPIRY_BATCH, max_batches: int = 100) -> int:
+    """Expire every open session whose expires_at has passed (checkout.session.expired); return how many.
+
+    A session whose SetupIntent succeeded is completed instead. Each session is handled in its own
+    transaction, so one failure does not hold back the others; the loop is bounded.
+    """
+    handled = 0
+    for _ in range(max_batches):
+        now = deps.clock.now_ms()
+        with deps.begin(write=False) as uow:
+            due = uow.checkout_sessions.find(None, limit=batch, status="open", expires_at__lte=now)
+        for candidate in due:
+            with deps.begin(write=True) as uow:
+                ctx = Context(uow, deps, Caller(candidate["account_id"], candidate["livemode"]))
+                row = ctx.uow.checkout_sessions.get(ctx.scope, candidate["id"], for_update=True)
+                if row is None or row["status"] != "open" or row["expires_at"] > now:
+                    continue
+                if not settle(ctx, row):
+                    expire_open_session(ctx, row)
+                    handled += 1
+            if ctx.emitted:
+                deps.notify_outbox()
+        if len(due) < batch:
+            break
+    return handled

@@ -1,0 +1,56 @@
+"""/v1/checkout/sessions (hosted Checkout in setup mode)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from paykeep.services import checkout_sessions
+from paykeep.web.api.endpoint import Api, body_doc
+from paykeep.web.api.expand import register_expandable
+from paykeep.wire.checkout_sessions import (
+    CheckoutSessionCreate,
+    CheckoutSessionExpire,
+    CheckoutSessionList,
+    CheckoutSessionRetrieve,
+    render_checkout_session,
+)
+
+router = APIRouter(prefix="/v1/checkout/sessions", tags=["checkout sessions"])
+register_expandable("cs", "checkout_sessions", render_checkout_session)
+
+
+@router.post("/setup", **body_doc(CheckoutSessionCreate))
+def create_setup_checkout_session(api: Api) -> Response:
+    """The seed's path: a setup-mode session (`mode` may be omitted)."""
+    p = api.params(CheckoutSessionCreate)
+    return api.execute(lambda ctx: checkout_sessions.create_checkout_session(ctx, p, mode_required=False),
+                       render_checkout_session, p.expand)
+
+
+@router.post("", **body_doc(CheckoutSessionCreate))
+def create_checkout_session(api: Api) -> Response:
+    """Stripe's path: `mode=setup` is required (other modes are refused with a clear 400)."""
+    p = api.params(CheckoutSessionCreate)
+    return api.execute(lambda ctx: checkout_sessions.create_checkout_session(ctx, p, mode_required=True),
+                       render_checkout_session, p.expand)
+
+
+@router.get("", **body_doc(CheckoutSessionList, query=True))
+def list_checkout_sessions(api: Api) -> Response:
+    p = api.params(CheckoutSessionList)
+    return api.list(lambda ctx: checkout_sessions.list_checkout_sessions(ctx, p), render_checkout_session,
+                    p.expand)
+
+
+@router.get("/{session_id}", **body_doc(CheckoutSessionRetrieve, query=True))
+def retrieve_checkout_session(session_id: str, api: Api) -> Response:
+    p = api.params(CheckoutSessionRetrieve)
+    return api.read(lambda ctx: checkout_sessions.retrieve_checkout_session(ctx, session_id),
+                    render_checkout_session, p.expand)
+
+
+@router.post("/{session_id}/expire", **body_doc(CheckoutSessionExpire))
+def expire_checkout_session(session_id: str, api: Api) -> Response:
+    p = api.params(CheckoutSessionExpire)
+    return api.execute(lambda ctx: checkout_sessions.expire_checkout_session(ctx, session_id),
+                       render_checkout_session, p.expand)
