@@ -1,0 +1,192 @@
+"""Dashboard users: the administrator `init` creates, `paykeep users add`, and rate-limited sign-in.
+
+Passwords are hashed by the `passwords` port (`deps.extras["passwords"]`, adapters/vault/passwords.py).
+Sign-in attempts are recorded *before* the password is checked, so parallel guesses count against the limit.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from paykeep.domain.errors import ParameterInvalid
+from paykeep.services import dashboard_sessions
+from paykeep.services.ports import Deps, UnitOfWork
+
+ADMIN_EMAIL = "admin@paykeep.local"
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+WINDOW_MS = 60_000
+MAX_FAILURES_PER_CLIENT = 5  # per email + client address per minute
+MAX_FAILURES_PER_ADDRESS = 20  # per client address per minute, whatever the email
+KEEP_ATTEMPTS_MS = 3_600_000
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+
+
+class SignInFailed(Exception):
+    """Unknown email or wrong password (one message for both)."""
+
+
+class SignInThrottled(Exception):
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("Too many sign-in attempts.")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class AdminLogin:
+    email: str | None
+    password: str | None  # only on the run that created the administrator
+
+
+def _hasher(deps: Deps) -> Any:
+    hasher = deps.extras.get("passwords")
+    if hasher is None:  # a runtime built without bootstrap's slices (unit tests)
+        from paykeep.adapters.vault.passwords import ScryptHasher
+
+        hasher = deps.extras["passwords"] = ScryptHasher()
+    return hasher
+
+
+def normalise_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if len(value) > 320 or not _EMAIL.match(value):
+        raise ParameterInvalid("email", f"Invalid email: {email!r} is not an email address.")
+    return value
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ParameterInvalid("password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ParameterInvalid("password", f"A password has at most {MAX_PASSWORD_LENGTH} characters.")
+    return password
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)  # 24 characters, 144 bits
+
+
+def _insert_user(uow: UnitOfWork, deps: Deps, account_id: str, email: str, password: str,
+                 role: str) -> dict[str, Any]:
+    row = {
+        "id": deps.ids.new("usr"),
+        "account_id": account_id,
+        "email": email,
+        "password_hash": _hasher(deps).hash(password),
+        "role": role,
+        "created": deps.clock.now_ms(),
+        "last_sign_in": None,
+        "livemode": False,
+    }
+    uow.dashboard_users.insert(row)
+    return row
+
+
+def _account_id(uow: UnitOfWork) -> str | None:
+    accounts = uow.accounts.find(None, limit=1)
+    return str(accounts[0]["id"]) if accounts else None
+
+
+def ensure_admin(deps: Deps) -> AdminLogin:
+    """`paykeep init`: create the administrator if the account has no dashboard user yet."""
+    password = generate_password()
+    try:
+        with deps.begin(write=True) as uow:
+            account_id = _account_id(uow)
+            if account_id is None:
+                return AdminLogin(None, None)
+            users = sorted(uow.dashboard_users.find(None, account_id=account_id), key=lambda r: r["created"])
+            if users:
+                admins = [u for u in users if u["role"] == "administrator"] or users
+                return AdminLogin(admins[0]["email"], None)
+            _insert_user(uow, deps, account_id, ADMIN_EMAIL, password, "administrator")
+    except Exception as exc:  # another process created it first (unique email)
+        if "unique" not in str(exc).lower() and "duplicate" not in str(exc).lower():
+            raise
+        return AdminLogin(ADMIN_EMAIL, None)
+    return AdminLogin(ADMIN_EMAIL, password)
+
+
+def add_user(deps: Deps, email: str, password: str | None = None, *, role: str = "administrator") -> str:
+    """`paykeep users add`: a user of the (only) account; returns the password (generated if not given)."""
+    email = normalise_email(email)
+    password = check_password(password) if password is not None else generate_password()
+    with deps.begin(write=True) as uow:
+        account_id = _account_id(uow)
+        if account_id is None:
+            raise ParameterInvalid("email", "There is no account yet: run `paykeep init` first.")
+        if uow.dashboard_users.find(None, email=email):
+            raise ParameterInvalid("email", f"A dashboard user with the email {email} already exists.")
+        _insert_user(uow, deps, account_id, email, password, role)
+    return password
+
+
+def reset_password(deps: Deps, email: str, password: str | None = None) -> str:
+    """`paykeep users reset-password`: a new password; every session of that user ends."""
+    email = normalise_email(email)
+    password = check_password(password) if password is not None else generate_password()
+    encoded = _hasher(deps).hash(password)
+    with deps.begin(write=True) as uow:
+        users = uow.dashboard_users.find(None, email=email)
+        if not users:
+            raise ParameterInvalid("email", f"No dashboard user has the email {email}.")
+        uow.dashboard_users.update(users[0]["id"], {"password_hash": encoded})
+        dashboard_sessions.end_user_sessions(uow, deps, users[0]["id"])
+    return password
+
+
+def list_users(deps: Deps) -> list[dict[str, Any]]:
+    with deps.begin(write=False) as uow:
+        rows = uow.dashboard_users.find(None)
+    return [{k: r[k] for k in ("id", "email", "role", "created", "last_sign_in")} for r in reversed(rows)]
+
+
+def _client_hashes(deps: Deps, email: str, address: str) -> tuple[str, str]:
+    addr = address.encode("utf-8", "replace")
+    return (deps.secrets.keyed_hash("lookup", b"dashboard-sign-in\0" + email.encode() + b"\0" + addr),
+            deps.secrets.keyed_hash("lookup", b"dashboard-sign-in-address\0" + addr))
+
+
+def _throttle(uow: UnitOfWork, client_hash: str, address_hash: str, now: int) -> None:
+    since = now - WINDOW_MS
+    repo = uow.dashboard_sign_in_attempts
+    for column, value, limit in (("client_hash", client_hash, MAX_FAILURES_PER_CLIENT),
+                                 ("address_hash", address_hash, MAX_FAILURES_PER_ADDRESS)):
+        failures = repo.find(None, succeeded=False, attempted_at__gt=since, **{column: value})
+        if len(failures) >= limit:
+            oldest = min(r["attempted_at"] for r in failures)
+            raise SignInThrottled(max(1, -(-(oldest + WINDOW_MS - now) // 1000)))
+
+
+def sign_in(deps: Deps, email: str, password: str, address: str) -> tuple[str, dict[str, Any]]:
+    """Check the password (rate-limited per email + address) and start a session: (cookie token, session)."""
+    try:
+        email = normalise_email(email)
+    except ParameterInvalid:
+        email = (email or "").strip().lower()[:320]
+    client_hash, address_hash = _client_hashes(deps, email, address)
+    now = deps.clock.now_ms()
+    attempt_id = deps.ids.new("sia")
+    with deps.begin(write=True) as uow:
+        _throttle(uow, client_hash, address_hash, now)
+        uow.dashboard_sign_in_attempts.insert({"id": attempt_id, "client_hash": client_hash,
+                                               "address_hash": address_hash, "attempted_at": now,
+                                               "succeeded": False})
+        uow.dashboard_sign_in_attempts.delete_before(now - KEEP_ATTEMPTS_MS)
+        users = uow.dashboard_users.find(None, email=email) if email else []
+    user = users[0] if users else None
+    hasher = _hasher(deps)
+    ok = hasher.verify(password[:MAX_PASSWORD_LENGTH], user["password_hash"] if user else None)
+    if not ok or user is None:
+        raise SignInFailed("Incorrect email or password.")
+    with deps.begin(write=True) as uow:
+        uow.dashboard_sign_in_attempts.update(attempt_id, {"succeeded": True})
+        values: dict[str, Any] = {"last_sign_in": deps.clock.now_ms()}
+        if hasher.needs_rehash(user["password_hash"]):
+            values["password_hash"] = hasher.hash(password)
+        uow.dashboard_users.update(user["id"], values)
+        token, session = dashboard_sessions.start_session(uow, deps, user)
+    return token, session
