@@ -1,11 +1,18 @@
-"""The outbox writer: an event row plus one pending delivery per subscribed endpoint, in the caller's transaction."""
+"""The outbox writer (an event row plus one pending delivery per subscribed endpoint, in the caller's
+transaction) and GET /v1/events[/{id}]."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from paykeep import API_VERSION
+from paykeep.domain.errors import ParameterInvalid
+from paykeep.domain.events import MAX_TYPES_FILTER, type_pattern
+from paykeep.domain.events import subscribed as _subscribed
+from paykeep.services.common import load, page
 from paykeep.services.ports import Context, iter_changed
+from paykeep.wire.events import EventList
+from paykeep.wire.params import created_filters
 
 
 def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -14,7 +21,7 @@ def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[s
 
 
 def subscribed(enabled_events: list[str], event_type: str) -> bool:
-    return "*" in enabled_events or event_type in enabled_events
+    return _subscribed(enabled_events, event_type)
 
 
 def record_event(
@@ -62,3 +69,34 @@ def record_event(
         )
     ctx.emitted.append(event_id)
     return event_id
+
+
+def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:
+    """GET /v1/events/{id}"""
+    return load(ctx, "events", "event", event_id)
+
+
+def list_events(ctx: Context, params: EventList) -> tuple[list[dict[str, Any]], bool]:
+    """GET /v1/events: `type` (with `*`), `types[]`, `created[...]`, `delivery_success`, pagination.
+
+    `delivery_success=true` lists events every subscribed endpoint has acknowledged (pending_webhooks = 0,
+    which includes events no endpoint was subscribed to); `false` lists events at least one endpoint has
+    not acknowledged yet (still retrying, failed, or canceled because the endpoint was disabled/deleted).
+    """
+    filters: dict[str, Any] = dict(created_filters(params.created))
+    if params.type is not None and params.types is not None:
+        raise ParameterInvalid("types", "You may not specify both `type` and `types`.")
+    if params.type is not None:
+        filters["type__glob"] = type_pattern(params.type)
+    if params.types is not None:
+        if not params.types or len(params.types) > MAX_TYPES_FILTER:
+            raise ParameterInvalid("types", f"`types` takes 1 to {MAX_TYPES_FILTER} event types.")
+        for value in params.types:
+            if "*" in type_pattern(value, param="types"):
+                raise ParameterInvalid("types", "`types` takes exact event types; use `type` for patterns.")
+        filters["type__in"] = list(params.types)
+    if params.delivery_success is True:
+        filters["pending_webhooks"] = 0
+    elif params.delivery_success is False:
+        filters["pending_webhooks__gt"] = 0
+    return page(ctx, "events", "event", params, **filters)

@@ -79,6 +79,7 @@ webhook_attempts = Table(
     Column("event_id", String(40), nullable=False),
     Column("endpoint_id", String(40), nullable=False),
     Column("attempted_at", BigInteger, nullable=False),
+    Column("attempt", Integer, nullable=True),  # 1-based number within its delivery (migration 0003)
     Column("status_code", Integer, nullable=True),
     Column("latency_ms", Integer, nullable=False),
     Column("outcome", String(20), nullable=False),  # succeeded | failed

@@ -1,0 +1,49 @@
+"""Events: the generic repository plus a `type__glob` filter (`setup_intent.*`, `*.succeeded`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from paykeep.adapters.db.repository import TableRepository
+from paykeep.adapters.db.tables.events import webhook_deliveries
+
+
+def glob_to_like(pattern: str) -> str:
+    """`*` becomes `%`; LIKE's own wildcards (`%`, `_`) and the escape character are matched literally."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
+class Repository(TableRepository):
+    def _filters(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+        rest = dict(filters)
+        pattern = rest.pop("type__glob", None)
+        conds = super()._filters(rest)
+        if pattern is not None and pattern.strip("*") != "":
+            conds.append(self.table.c.type.like(glob_to_like(pattern), escape="\\"))
+        return conds
+
+    def refresh_pending_webhooks(self, event_ids: list[str]) -> None:
+        """pending_webhooks := the endpoints with a delivery of the event and no succeeded one."""
+        if not event_ids:
+            return
+        d = webhook_deliveries
+        rows = self.conn.execute(
+            select(d.c.event_id, d.c.endpoint_id, d.c.status).where(d.c.event_id.in_(event_ids))
+        ).all()
+        targets: dict[str, set[str]] = {e: set() for e in event_ids}
+        done: dict[str, set[str]] = {e: set() for e in event_ids}
+        for event_id, endpoint_id, status in rows:
+            targets[event_id].add(endpoint_id)
+            if status == "succeeded":
+                done[event_id].add(endpoint_id)
+        statement = (
+            update(self.table)
+            .where(self.table.c.id == bindparam("b_id"))
+            .values(pending_webhooks=bindparam("b_count"))
+        )
+        self.conn.execute(statement, [{"b_id": e, "b_count": len(targets[e] - done[e])} for e in event_ids])

@@ -1,0 +1,68 @@
+"""Event types (API.md §5) and the `*` patterns used by `enabled_events` and `GET /v1/events?type=`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from paykeep.domain.errors import ParameterInvalid
+
+EVENT_TYPES: tuple[str, ...] = (
+    "setup_intent.created",
+    "setup_intent.requires_action",
+    "setup_intent.setup_failed",
+    "setup_intent.succeeded",
+    "setup_intent.canceled",
+    "payment_intent.created",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_method.attached",
+    "payment_method.detached",
+    "payment_method.updated",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "charge.refunded",
+    "refund.created",
+    "checkout.session.completed",
+    "checkout.session.expired",
+)
+ALL = "*"
+MAX_TYPES_FILTER = 20
+_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.*")
+
+
+def subscribed(enabled_events: Iterable[str], event_type: str) -> bool:
+    """Does an endpoint with these `enabled_events` receive `event_type`? (`*` = every type)."""
+    events = list(enabled_events)
+    return ALL in events or event_type in events
+
+
+def check_enabled_events(values: list[str], *, param: str = "enabled_events") -> list[str]:
+    """Exact known types or `*`; duplicates dropped, order kept. Raises 400 naming the bad entry."""
+    if not values:
+        raise ParameterInvalid(
+            param,
+            "enabled_events must list at least one event type (or `*`).",
+            code="parameter_invalid_empty",
+        )
+    seen: list[str] = []
+    for index, value in enumerate(values):
+        if value != ALL and value not in EVENT_TYPES:
+            raise ParameterInvalid(
+                f"{param}[{index}]",
+                f"Invalid {param}[{index}]: {value!r} is not a known event type. "
+                f"Use `*` or one of: {', '.join(EVENT_TYPES)}.",
+            )
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+def type_pattern(pattern: str, *, param: str = "type") -> str:
+    """Validate a `type` filter: lower-case letters, digits, `_`, `.` and `*` wildcards (`setup_intent.*`)."""
+    if not pattern or len(pattern) > 100 or any(c not in _PATTERN_CHARS for c in pattern):
+        raise ParameterInvalid(param, f"Invalid {param}: {pattern!r} is not an event type or pattern.")
+    return pattern

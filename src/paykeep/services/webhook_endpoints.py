@@ -1,0 +1,130 @@
+"""Webhook endpoints: POST/GET/DELETE /v1/webhook_endpoints[/{id}], GET /v1/webhook_endpoints, and
+GET /v1/webhook_endpoints/{id}/attempts (the delivery history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paykeep import API_VERSION
+from paykeep.domain.errors import ResourceMissing
+from paykeep.domain.events import check_enabled_events
+from paykeep.domain.metadata import merge_metadata
+from paykeep.domain.webhooks import DeliveryAction, advance_delivery, check_endpoint_url, new_endpoint_secret
+from paykeep.services.common import blank_to_none, load, page
+from paykeep.services.ports import Context
+from paykeep.wire.webhook_endpoints import (
+    WebhookAttemptList,
+    WebhookEndpointCreate,
+    WebhookEndpointList,
+    WebhookEndpointUpdate,
+)
+
+ENABLED = "enabled"
+DISABLED = "disabled"
+
+
+def secret_aad(endpoint_id: str) -> bytes:
+    """The sealed secret is bound to its endpoint: a ciphertext copied to another row does not open."""
+    return b"webhook_endpoint:" + endpoint_id.encode("ascii")
+
+
+def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> dict[str, Any]:
+    """POST /v1/webhook_endpoints: the response is the only place the secret is ever shown."""
+    endpoint_id = ctx.new_id("we")
+    secret = new_endpoint_secret()
+    row: dict[str, Any] = {
+        "id": endpoint_id,
+        "account_id": ctx.caller.account_id,
+        "livemode": ctx.caller.livemode,
+        "created": ctx.now_ms(),
+        "metadata": merge_metadata(None, params.metadata) if params.metadata is not None else {},
+        "url": check_endpoint_url(params.url),
+        "description": blank_to_none(params.description),
+        "enabled_events": check_enabled_events(params.enabled_events),
+        "status": ENABLED,
+        "api_version": API_VERSION,
+        "secret_ciphertext": ctx.deps.secrets.seal(secret.encode("utf-8"), secret_aad(endpoint_id)),
+        "secret_key_version": ctx.deps.secrets.current_version("data"),
+    }
+    ctx.uow.webhook_endpoints.insert(row)
+    return {**row, "secret": secret}
+
+
+def retrieve_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
+    """GET /v1/webhook_endpoints/{id}"""
+    return load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id)
+
+
+def reveal_webhook_endpoint_secret(ctx: Context, endpoint_id: str) -> str:
+    """The signing secret in clear, for a signed-in dashboard user (the API shows it only at creation)."""
+    row = retrieve_webhook_endpoint(ctx, endpoint_id)
+    return ctx.deps.secrets.open(row["secret_ciphertext"], secret_aad(endpoint_id)).decode("utf-8")
+
+
+def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpointUpdate) -> dict[str, Any]:
+    """POST /v1/webhook_endpoints/{id}: `disabled=true` cancels the endpoint's pending deliveries."""
+    row = load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id, for_update=True)
+    given = params.given()
+    values: dict[str, Any] = {}
+    if "url" in given and params.url is not None:
+        values["url"] = check_endpoint_url(params.url)
+    if "enabled_events" in given and params.enabled_events is not None:
+        values["enabled_events"] = check_enabled_events(params.enabled_events)
+    if "description" in given:
+        values["description"] = blank_to_none(params.description)
+    if "metadata" in given:
+        values["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
+    if "disabled" in given and params.disabled is not None:
+        values["status"] = DISABLED if params.disabled else ENABLED
+        if params.disabled and row["status"] == ENABLED:
+            _cancel_pending(ctx, endpoint_id)
+    ctx.uow.webhook_endpoints.update(endpoint_id, values)
+    row.update(values)
+    return row
+
+
+def delete_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
+    """DELETE /v1/webhook_endpoints/{id}: its pending deliveries are canceled; its attempt list goes too."""
+    load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id, for_update=True)
+    _cancel_pending(ctx, endpoint_id)
+    ctx.uow.webhook_endpoints.delete(endpoint_id)
+    return {"id": endpoint_id, "deleted": True}
+
+
+def list_webhook_endpoints(ctx: Context, params: WebhookEndpointList) -> tuple[list[dict[str, Any]], bool]:
+    """GET /v1/webhook_endpoints"""
+    return page(ctx, "webhook_endpoints", "webhook_endpoint", params)
+
+
+def list_webhook_attempts(
+    ctx: Context, endpoint_id: str, params: WebhookAttemptList
+) -> tuple[list[dict[str, Any]], bool]:
+    """GET /v1/webhook_endpoints/{id}/attempts: every delivery attempt to this endpoint, newest first."""
+    load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id)
+    repo = ctx.uow.webhook_attempts
+    for cursor in ("starting_after", "ending_before"):
+        value = getattr(params, cursor)
+        if value is not None:
+            found = repo.get_by_id(value)
+            if found is None or found["endpoint_id"] != endpoint_id:
+                raise ResourceMissing("webhook attempt", value, param=cursor)
+    rows, has_more = repo.page(
+        None,
+        limit=params.limit,
+        starting_after=params.starting_after,
+        ending_before=params.ending_before,
+        endpoint_id=endpoint_id,
+        event_id=params.event,
+    )
+    ids = sorted({r["delivery_id"] for r in rows})
+    by_id = {d["id"]: d for d in ctx.uow.webhook_deliveries.find(None, id__in=ids)} if ids else {}
+    for row in rows:  # the delivery's state now: will it be tried again, and when?
+        delivery = by_id.get(row["delivery_id"]) or {}
+        row["delivery_status"] = delivery.get("status")
+        row["delivery_next_attempt_at"] = delivery.get("next_attempt_at")
+    return rows, has_more
+
+
+def _cancel_pending(ctx: Context, endpoint_id: str) -> None:
+    canceled = advance_delivery(DeliveryAction.CANCEL)
+    ctx.uow.webhook_deliveries.cancel_pending(endpoint_id, str(canceled), ctx.now_ms())

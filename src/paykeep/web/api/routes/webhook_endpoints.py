@@ -1,0 +1,64 @@
+"""/v1/webhook_endpoints"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from paykeep.services import webhook_endpoints
+from paykeep.web.api.endpoint import Api, body_doc
+from paykeep.wire.params import ExpandParams
+from paykeep.wire.webhook_endpoints import (
+    WebhookAttemptList,
+    WebhookEndpointCreate,
+    WebhookEndpointList,
+    WebhookEndpointRetrieve,
+    WebhookEndpointUpdate,
+    render_webhook_attempt,
+    render_webhook_endpoint,
+)
+
+router = APIRouter(prefix="/v1/webhook_endpoints", tags=["webhook_endpoints"])
+
+
+@router.post("", **body_doc(WebhookEndpointCreate))
+def create_webhook_endpoint(api: Api) -> Response:
+    p = api.params(WebhookEndpointCreate)
+    return api.execute(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, p), render_webhook_endpoint)
+
+
+@router.get("", **body_doc(WebhookEndpointList, query=True))
+def list_webhook_endpoints(api: Api) -> Response:
+    p = api.params(WebhookEndpointList)
+    return api.list(lambda ctx: webhook_endpoints.list_webhook_endpoints(ctx, p), render_webhook_endpoint)
+
+
+@router.get("/{endpoint_id}", **body_doc(WebhookEndpointRetrieve, query=True))
+def retrieve_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
+    api.params(WebhookEndpointRetrieve)
+    return api.read(
+        lambda ctx: webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id), render_webhook_endpoint
+    )
+
+
+@router.post("/{endpoint_id}", **body_doc(WebhookEndpointUpdate))
+def update_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
+    p = api.params(WebhookEndpointUpdate)
+    return api.execute(
+        lambda ctx: webhook_endpoints.update_webhook_endpoint(ctx, endpoint_id, p), render_webhook_endpoint
+    )
+
+
+@router.delete("/{endpoint_id}")
+def delete_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
+    api.params(ExpandParams)
+    return api.execute(
+        lambda ctx: webhook_endpoints.delete_webhook_endpoint(ctx, endpoint_id), render_webhook_endpoint
+    )
+
+
+@router.get("/{endpoint_id}/attempts", **body_doc(WebhookAttemptList, query=True))
+def list_webhook_attempts(endpoint_id: str, api: Api) -> Response:
+    p = api.params(WebhookAttemptList)
+    return api.list(
+        lambda ctx: webhook_endpoints.list_webhook_attempts(ctx, endpoint_id, p), render_webhook_attempt
+    )
