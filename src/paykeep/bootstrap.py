@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from paykeep.adapters.clock import SystemClock
+from paykeep.adapters.clock import clock_from_env
 from paykeep.adapters.db import migrate
 from paykeep.adapters.db.engine import Database
 from paykeep.adapters.db.unit_of_work import SqlUnitOfWork
@@ -73,21 +73,13 @@ def _transaction_factory(db: Database) -> Callable[[bool], contextlib.AbstractCo
 
 def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock | None = None) -> Runtime:
     """Open the database and keys. With `initialise`, migrate and create what is missing (init/serve)."""
-    db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    if initialise:
-        migrate.upgrade(db)
-    try:
-        master = load_master_key(settings, create=False)
-    except MasterKeyError:
-        if not initialise or _has_keys(db):
-            raise
-        master = load_master_key(settings, create=True)
-    keyring = Keyring(db, master)
-    if initialise:
-        keyring.ensure()
-    else:
-        keyring.load()
-    clock = clock or SystemClock()
+    db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous,
+                  pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    with migrate.exclusive(db) if initialise else contextlib.nullcontext():  # one initialiser at a time
+        if initialise:
+            migrate.upgrade(db)
+        keyring = _open_keyring(settings, db, initialise=initialise)
+    clock = clock or clock_from_env()  # PAYKEEP_CLOCK_OFFSET_MS shifts it (tests of timed jobs)
     deps = Deps(
         clock=clock,
         ids=IdFactory(now_ms=clock.now_ms),
@@ -99,6 +91,21 @@ def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock 
     deps.notify_outbox = runtime.wake_outbox
     _attach_slices(runtime)
     return runtime
+
+
+def _open_keyring(settings: Settings, db: Database, *, initialise: bool) -> Keyring:
+    try:
+        master = load_master_key(settings, create=False)
+    except MasterKeyError:
+        if not initialise or _has_keys(db):
+            raise
+        master = load_master_key(settings, create=True)
+    keyring = Keyring(db, master)
+    if initialise:
+        keyring.ensure()
+    else:
+        keyring.load()
+    return keyring
 
 
 def _has_keys(db: Database) -> bool:
@@ -114,6 +121,14 @@ def _has_keys(db: Database) -> bool:
 
 def _attach_slices(runtime: Runtime) -> None:
     """Plug the adapters of each feature slice into the deps (card vault, card network, webhooks, ...)."""
+    from paykeep.adapters.acquirer.simulated import SimulatedNetwork
+    from paykeep.adapters.vault.card_vault import CardVault
+    from paykeep.adapters.vault.passwords import ScryptHasher
+
+    runtime.deps.vault = CardVault(runtime.keyring)  # save-card: card numbers only as ciphertext
+    runtime.deps.card_network = SimulatedNetwork()  # test mode; live mode has no processor connector yet
+
+    runtime.deps.extras["passwords"] = ScryptHasher()  # dashboard sign-in
 
 
 BackgroundStart = Callable[[Runtime], Any]  # async (runtime) -> async stop() | None
@@ -121,13 +136,45 @@ BackgroundStart = Callable[[Runtime], Any]  # async (runtime) -> async stop() | 
 
 def background_tasks(runtime: Runtime) -> list[BackgroundStart]:
     """What `serve` runs in-process beside the API (unless --no-worker), and `paykeep worker` runs alone."""
-    return []
+    return [start_webhook_delivery, start_timed_jobs]
+
+
+async def start_timed_jobs(runtime: Runtime) -> Any:
+    """Periodic jobs (workers/timed_jobs.py), e.g. expiring authorizations left uncaptured for 7 days."""
+    from paykeep.workers import timed_jobs
+
+    return await timed_jobs.start(runtime.deps)
+
+
+async def start_webhook_delivery(runtime: Runtime) -> Any:
+    """The webhook worker (workers/outbox_dispatcher.py), woken by `Runtime.wake_outbox` after each commit."""
+    from paykeep.adapters.webhooks.http_sender import HttpSender
+    from paykeep.adapters.webhooks.signing import signature_headers
+    from paykeep.domain.webhooks import DEFAULT_JITTER, RETRY_SCHEDULE
+    from paykeep.workers.outbox_dispatcher import OutboxDispatcher
+
+    s = runtime.settings
+    custom = s.webhook_retry_delays is not None
+    dispatcher = OutboxDispatcher(
+        runtime.deps, HttpSender(s.webhook_timeout), signature_headers,
+        delays=s.webhook_retry_delays if custom else RETRY_SCHEDULE,  # type: ignore[arg-type]
+        jitter=0.0 if custom else DEFAULT_JITTER, timeout=s.webhook_timeout,
+    )
+    await dispatcher.start()
+    runtime.wake_listeners.append(dispatcher.wake)
+
+    async def stop() -> None:
+        runtime.wake_listeners.remove(dispatcher.wake)
+        await dispatcher.stop()
+
+    return stop
 
 
 def initialise(settings: Settings) -> tuple[Runtime, accounts.AccountKeys]:
     """`paykeep init`: migrate, create the keyring and the account if missing; return the keys."""
     runtime = build_runtime(settings, initialise=True)
-    return runtime, accounts.ensure_account(runtime.deps)
+    with migrate.exclusive(runtime.db):  # processes starting together on an empty database make one account
+        return runtime, accounts.ensure_account(runtime.deps)
 
 
 def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastAPI:
@@ -136,7 +183,11 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     background = runtime.settings.run_worker if run_background is None else run_background
     rate = float(os.environ.get("PAYKEEP_RATE_LIMIT", "0") or 0)
-    app = create_web_app(runtime.deps, rate_limit=rate, extras={"runtime": runtime})
+    app = create_web_app(runtime.deps, rate_limit=rate,
+                         extras={"runtime": runtime, "metrics_token": runtime.settings.metrics_token})
+    from paykeep.web import metrics
+
+    metrics.instrument(app, runtime.db)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -157,7 +208,10 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
 def dashboard_login(runtime: Runtime) -> dict[str, Any]:
     """The dashboard sign-in details for `init`; the password only on the run that created the admin."""
-    return {"url": runtime.settings.base_url + "/dashboard", "email": None, "password": None}
+    from paykeep.services import dashboard_users
+
+    login = dashboard_users.ensure_admin(runtime.deps)
+    return {"url": runtime.settings.base_url + "/dashboard", "email": login.email, "password": login.password}
 
 
 def export_settings(settings: Settings) -> None:
@@ -167,6 +221,9 @@ def export_settings(settings: Settings) -> None:
     if settings.public_url or settings.host:
         os.environ["PAYKEEP_PUBLIC_URL"] = settings.base_url
     os.environ["PAYKEEP_RUN_WORKER"] = "1" if settings.run_worker else "0"
+    from paykeep.web.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()  # the workers' request metrics add up in one /metrics
 
 
 def app_from_env() -> FastAPI:
@@ -194,6 +251,9 @@ def run_worker_forever(runtime: Runtime) -> None:
             loop.add_signal_handler(sig, stop_event.set)
         stops = [await start(runtime) for start in background_tasks(runtime)]
         await stop_event.wait()
+        import logging
+
+        logging.getLogger("paykeep.worker").info("stopping: finishing in-flight deliveries, releasing claims")
         for stop in reversed(stops):
             if stop is not None:
                 await stop()

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from paykeep.adapters.vault.keyring import MasterKeyError
 from paykeep.config import DEFAULT_PORT, Settings
@@ -17,7 +18,12 @@ from paykeep.logs import configure_logging
 app = typer.Typer(help="paykeep: a self-hosted WooshPay/Stripe-shaped payment API server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Vault and master key operations.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+events_app = typer.Typer(help="Events and webhook deliveries.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 console = Console(stderr=True)
+SHUTDOWN_GRACE_S = 30  # on SIGTERM, how long in-flight requests may take before connections are closed
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")]
 KeyFileOpt = Annotated[Path | None, typer.Option("--key-file", help="Master key file (PAYKEEP_KEY_FILE)")]
@@ -28,7 +34,8 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    # soft_wrap: a long path stays on one line (copy-pasteable); the message is printed as text, not markup
+    console.print("[red]error:[/red]", escape(message), soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -77,9 +84,12 @@ def serve(
     key_file: KeyFileOpt = None,
     public_url: Annotated[str | None, typer.Option("--public-url", help="Base of URLs handed out")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not deliver webhooks in-process")] = False,
-    workers: Annotated[int, typer.Option("--workers", help="API processes")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="API processes (uvicorn workers)")] = 1,
 ) -> None:
-    """Serve the API, the hosted pages and (unless --no-worker) webhook delivery."""
+    """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
+
+    SIGTERM: stop accepting, let in-flight requests finish (up to 30 s), then stop the in-process
+    delivery worker (it finishes its in-flight deliveries and releases its claims)."""
     import uvicorn
 
     from paykeep import bootstrap
@@ -100,9 +110,10 @@ def serve(
         runtime.close()
         bootstrap.export_settings(settings)
         uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_config=None, access_log=False)
+                    log_config=None, access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
         return
-    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 @app.command()
@@ -143,6 +154,133 @@ def keys_rotate(
         version = runtime.keyring.rotate("data")
         console.print(f"data key rotated: new cards use version {version}")
     runtime.close()
+
+
+PasswordStdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")]
+
+
+def _read_password_stdin(enabled: bool) -> str | None:
+    if not enabled:
+        return None
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _users_runtime(db: str | None, key_file: Path | None):  # -> bootstrap.Runtime (imported lazily)
+    from paykeep import bootstrap
+
+    try:
+        return bootstrap.build_runtime(_settings(database_url=db, key_file=key_file))
+    except MasterKeyError as exc:
+        _fail(str(exc))
+        raise
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The new user's email (their sign-in name)")],
+    db: DbOpt = None,
+    key_file: KeyFileOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Add a dashboard user; prints a generated password unless --password-stdin gives one."""
+    from paykeep.domain.errors import PaykeepError
+    from paykeep.services import dashboard_users
+
+    given = _read_password_stdin(password_stdin)
+    runtime = _users_runtime(db, key_file)
+    try:
+        password = dashboard_users.add_user(runtime.deps, email, given)
+    except PaykeepError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        runtime.close()
+    out = Console()
+    out.print(f"added dashboard user [bold]{dashboard_users.normalise_email(email)}[/bold]")
+    if given is None:
+        out.print(f"  password: {password}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    email: Annotated[str, typer.Argument(help="The user's email")],
+    db: DbOpt = None,
+    key_file: KeyFileOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Set a new password (generated unless --password-stdin) and end the user's sessions."""
+    from paykeep.domain.errors import PaykeepError
+    from paykeep.services import dashboard_users
+
+    given = _read_password_stdin(password_stdin)
+    runtime = _users_runtime(db, key_file)
+    try:
+        password = dashboard_users.reset_password(runtime.deps, email, given)
+    except PaykeepError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        runtime.close()
+    out = Console()
+    who = dashboard_users.normalise_email(email)
+    out.print(f"password changed for [bold]{who}[/bold]; its sessions ended")
+    if given is None:
+        out.print(f"  password: {password}")
+
+
+@users_app.command("list")
+def users_list(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
+    """List dashboard users."""
+    from paykeep.services import dashboard_users
+
+    runtime = _users_runtime(db, key_file)
+    try:
+        for user in dashboard_users.list_users(runtime.deps):
+            sys.stdout.write(f"{user['email']}\t{user['role']}\t{user['id']}\n")
+    finally:
+        runtime.close()
+
+
+@events_app.command("resend")
+def events_resend(
+    event_id: Annotated[str, typer.Argument(help="The event to deliver again (evt_…)")],
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Only to this endpoint (we_…)")] = None,
+    db: DbOpt = None,
+    key_file: KeyFileOpt = None,
+) -> None:
+    """Queue the event again (same id, same payload) for its subscribed endpoints, or one --endpoint."""
+    from paykeep import bootstrap
+    from paykeep.domain.errors import PaykeepError
+    from paykeep.services import deliveries
+
+    try:
+        runtime = bootstrap.build_runtime(_settings(database_url=db, key_file=key_file))
+    except MasterKeyError as exc:
+        _fail(str(exc))
+        return
+    try:
+        queued = deliveries.resend_event(runtime.deps, event_id, endpoint)
+    except PaykeepError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        runtime.close()
+    if not queued:
+        console.print(f"{event_id}: no enabled endpoint is subscribed to it; nothing queued")
+    for item in queued:
+        sys.stdout.write(f"queued {item['delivery']} {event_id} -> {item['endpoint']} {item['url']}\n")
+
+
+@app.command()
+def demo(
+    base_url: Annotated[str | None, typer.Option("--base-url", help="A running paykeep (default: start one)")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Its test secret key (with --base-url)")] = None,
+) -> None:
+    """Run the seed guide end to end: save cards (with and without 3-D Secure), charge them later, webhooks."""
+    from paykeep.demo import run_demo
+
+    raise typer.Exit(run_demo(base_url, key))
 
 
 def main() -> None:

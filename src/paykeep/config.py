@@ -38,6 +38,9 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
     secure_cookies: bool | None = None
+    db_pool_size: int = 5  # PostgreSQL connections kept per process
+    db_max_overflow: int = 10  # extra connections a process may open under load
+    metrics_token: str | None = field(default=None, repr=False)  # when set, /metrics wants this bearer token
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -51,6 +54,9 @@ class Settings:
             webhook_timeout=float(env.get("PAYKEEP_WEBHOOK_TIMEOUT", "15")),
             sqlite_synchronous=env.get("PAYKEEP_SQLITE_SYNCHRONOUS", "FULL").upper(),
             log_level=env.get("PAYKEEP_LOG_LEVEL", "info"),
+            db_pool_size=int(env.get("PAYKEEP_DB_POOL_SIZE", "5")),
+            db_max_overflow=int(env.get("PAYKEEP_DB_MAX_OVERFLOW", "10")),
+            metrics_token=env.get("PAYKEEP_METRICS_TOKEN") or None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

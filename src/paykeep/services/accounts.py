@@ -77,9 +77,67 @@ def ensure_account(deps: Deps, name: str = "paykeep test merchant") -> AccountKe
 
 def _reveal(uow: UnitOfWork, deps: Deps, account_id: str) -> dict[tuple[str, bool], str]:
     keys: dict[tuple[str, bool], str] = {}
-    for row in sorted(uow.api_keys.find(None, account_id=account_id, revoked=False), key=lambda r: r["id"]):
+    # After a roll the current key (no expiry, newest) wins over the old one still running out its expiry.
+    rows = uow.api_keys.find(None, account_id=account_id, revoked=False)
+    for row in sorted(rows, key=lambda r: (r["expires_at"] is None, r["created"], r["id"])):
         keys[(row["kind"], row["livemode"])] = deps.secrets.open(row["ciphertext"], _aad(row["id"])).decode()
     return keys
+
+
+def list_keys(uow: UnitOfWork, deps: Deps, account_id: str, livemode: bool) -> list[dict[str, Any]]:
+    """The keys of one mode that still work (current ones first), without their secret value."""
+    now = deps.clock.now_ms()
+    rows = [r for r in uow.api_keys.find(None, account_id=account_id, livemode=livemode, revoked=False)
+            if r["expires_at"] is None or r["expires_at"] > now]
+    rows.sort(key=lambda r: (r["kind"] != "secret", r["expires_at"] is not None, -r["created"]))
+    return [{"id": r["id"], "kind": r["kind"], "livemode": r["livemode"], "last4": r["last4"],
+             "prefix": _PREFIX[(r["kind"], r["livemode"])], "created": r["created"],
+             "expires_at": r["expires_at"]} for r in rows]
+
+
+def _working_key(uow: UnitOfWork, deps: Deps, account_id: str, key_id: str) -> dict[str, Any]:
+    from paykeep.domain.errors import ResourceMissing
+
+    row = uow.api_keys.get_by_id(key_id)
+    expired = row is not None and row["expires_at"] is not None and row["expires_at"] <= deps.clock.now_ms()
+    if row is None or row["account_id"] != account_id or row["revoked"] or expired:
+        raise ResourceMissing("api_key", key_id)
+    return row
+
+
+def reveal_key(uow: UnitOfWork, deps: Deps, account_id: str, key_id: str) -> str:
+    row = _working_key(uow, deps, account_id, key_id)
+    return deps.secrets.open(row["ciphertext"], _aad(row["id"])).decode()
+
+
+def roll_key(uow: UnitOfWork, deps: Deps, account_id: str, key_id: str, expires_in_ms: int = 0) -> str:
+    """Issue a new key of the same kind and mode; the old one stops working now (or in `expires_in_ms`).
+    Returns the new key. A key already running out its expiry cannot be rolled again (expire it instead)."""
+    from paykeep.domain.errors import InvalidRequest
+
+    row = _working_key(uow, deps, account_id, key_id)
+    if row["expires_at"] is not None:
+        raise InvalidRequest("This key was already rolled and expires soon; expire it now instead.")
+    raw = issue_key(uow, deps, account_id, row["kind"], row["livemode"])
+    _expire(uow, deps, key_id, expires_in_ms)
+    return raw
+
+
+def expire_key(uow: UnitOfWork, deps: Deps, account_id: str, key_id: str) -> None:
+    """An already rolled key stops working now (a current key is rolled, never just expired)."""
+    from paykeep.domain.errors import InvalidRequest
+
+    if _working_key(uow, deps, account_id, key_id)["expires_at"] is None:
+        raise InvalidRequest("This is a current key: roll it to get a replacement.")
+    _expire(uow, deps, key_id, 0)
+
+
+def _expire(uow: UnitOfWork, deps: Deps, key_id: str, expires_in_ms: int) -> None:
+    now = deps.clock.now_ms()
+    if expires_in_ms <= 0:
+        uow.api_keys.update(key_id, {"revoked": True, "expires_at": now})
+    else:
+        uow.api_keys.update(key_id, {"expires_at": now + expires_in_ms})
 
 
 def reveal_keys(deps: Deps) -> AccountKeys | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paykeep.domain.errors import ResourceMissing
+from paykeep.domain.errors import ParameterInvalid, ResourceMissing
 from paykeep.services.ports import Context
 from paykeep.wire.params import ListParams
 
@@ -32,6 +32,8 @@ def model_or_none(value: Any) -> Any:
 def page(ctx: Context, table: str, kind: str, params: ListParams, **filters: Any) -> tuple[list[dict[str, Any]], bool]:
     """A cursor page; an unknown cursor id is a 404 naming the cursor parameter."""
     repo = getattr(ctx.uow, table)
+    if params.starting_after is not None and params.ending_before is not None:
+        raise ParameterInvalid("ending_before", "starting_after and ending_before cannot be used together.")
     for cursor in ("starting_after", "ending_before"):
         value = getattr(params, cursor)
         if value is not None and repo.get(ctx.scope, value) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -71,19 +72,33 @@ def claim(deps: Deps, caller: Caller, key: str, method: str, path: str, print_: 
                                 {"created": now, "request_id": caller.request_id or ""})
                 return None
             raise IdempotencyInUse(_in_use_message())
-        return StoredResponse(status=row["response_status"], body=row["response_body"])
+        return StoredResponse(status=row["response_status"], body=_open_body(deps, caller, key, row["response_body"]))
 
 
-def complete(uow: UnitOfWork, caller: Caller, key: str, status: int, body: str) -> None:
-    """Store the response; called inside the request's own transaction."""
+def _aad(caller: Caller, key: str) -> bytes:
+    return f"idempotency:{caller.account_id}:{int(caller.livemode)}:{key}".encode()
+
+
+def _seal_body(deps: Deps, caller: Caller, key: str, body: str) -> str:
+    """Responses can hold secrets shown once (a webhook endpoint's `secret`, a `client_secret`): sealed."""
+    return "sealed:" + base64.b64encode(deps.secrets.seal(body.encode(), _aad(caller, key))).decode("ascii")
+
+
+def _open_body(deps: Deps, caller: Caller, key: str, stored: str) -> str:
+    return deps.secrets.open(base64.b64decode(stored.removeprefix("sealed:")), _aad(caller, key)).decode()
+
+
+def complete(uow: UnitOfWork, deps: Deps, caller: Caller, key: str, status: int, body: str) -> None:
+    """Store the response (sealed); called inside the request's own transaction."""
     uow.idempotency_keys.update_key(
-        caller.account_id, caller.livemode, key, {"state": "done", "response_status": status, "response_body": body}
+        caller.account_id, caller.livemode, key,
+        {"state": "done", "response_status": status, "response_body": _seal_body(deps, caller, key, body)},
     )
 
 
 def store_failure(deps: Deps, caller: Caller, key: str, status: int, body: str) -> None:
     with deps.begin(write=True) as uow:
-        complete(uow, caller, key, status, body)
+        complete(uow, deps, caller, key, status, body)
 
 
 def release(deps: Deps, caller: Caller, key: str) -> None:

@@ -64,6 +64,11 @@ class Deps:
         return self.transaction(write)
 
 
+class TransactionConflict(Exception):
+    """A transaction lost a race the database could not order (serialization failure, deadlock, a busy SQLite
+    file). It was rolled back; re-running the whole use case from the start is safe."""
+
+
 @dataclass
 class Declined:
     """A use case's answer when its change is committed but the call failed: a 402 with the object embedded

@@ -1,50 +1,185 @@
-"""Engine construction: SQLite (WAL, foreign keys, one writer at a time) or PostgreSQL (pooled)."""
+"""Engine construction: SQLite (WAL, foreign keys, one writer at a time) or PostgreSQL (pooled).
+
+Cross-process correctness rests on the database: unique constraints (idempotency keys),
+`SELECT … FOR UPDATE` (`repo.get(..., for_update=True)`) and `FOR UPDATE SKIP LOCKED` (delivery claims) on
+PostgreSQL, `BEGIN IMMEDIATE` plus `busy_timeout` on SQLite. A transaction that loses a race the database
+cannot order (PostgreSQL serialization failure or deadlock, SQLite "database is locked") raises
+`TransactionConflict`; the caller re-runs the whole use case (web/api/endpoint.py).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
+
+from paykeep.services.ports import TransactionConflict
+
+# PostgreSQL SQLSTATEs after which re-running the transaction from the start is the documented remedy.
+_RETRYABLE_SQLSTATES = {"40001": "serialization failure", "40P01": "deadlock detected"}
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def conflict_reason(exc: BaseException) -> str | None:
+    """Why `exc` means "lost a race, run it again" (None when it means something else)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return _RETRYABLE_SQLSTATES[str(sqlstate)]
+    message = str(orig).lower()
+    if type(orig).__module__.startswith("sqlite3") and any(m in message for m in _SQLITE_BUSY):
+        return "database is locked"
+    return None
 
 
 class Database:
     """An engine plus the rule for opening write transactions on it."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 5,
+                 max_overflow: int = 10, pool_timeout: float = 30) -> None:
+        """PostgreSQL: at most `pool_size + max_overflow` connections per process (a request holds one at a
+        time); size `max_connections` for (API processes x uvicorn workers + delivery workers) x that."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        self._group_commit: _GroupCommit | None = None
         if self.is_sqlite:
+            database = make_url(url).database
+            path = os.path.abspath(database) if database and database != ":memory:" else None
+            if sqlite_synchronous not in ("OFF", "NORMAL", "EXTRA") and path:
+                # FULL durability through a shared WAL fsync after COMMIT (see _GroupCommit)
+                self._group_commit = _GroupCommit(path + "-wal")
+                sqlite_synchronous = "NORMAL"
             self.engine: Engine = create_engine(
                 url,
                 connect_args={"check_same_thread": False, "timeout": 30},
-                pool_size=pool_size,
+                pool_size=max(pool_size, 10),
                 max_overflow=40,
             )
             _configure_sqlite(self.engine, sqlite_synchronous)
         else:
             self.engine = create_engine(
-                url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, pool_timeout=30
+                url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_timeout=pool_timeout,
+                pool_pre_ping=True,
+                pool_recycle=1800,
+                connect_args={"application_name": "paykeep", "connect_timeout": 10},
             )
 
     @contextlib.contextmanager
     def begin(self, *, write: bool) -> Iterator[Connection]:
-        """A transaction. On SQLite a write takes the process's write lock and `BEGIN IMMEDIATE`."""
-        if self._write_lock is not None and write:
-            with self._write_lock, self.engine.connect() as conn:
-                conn.info["immediate"] = True
-                with conn.begin():
+        """A transaction. On SQLite a write takes the process's write lock and `BEGIN IMMEDIATE`.
+
+        Raises `TransactionConflict` (rolled back, safe to re-run) on serialization failure, deadlock or a
+        SQLite busy database."""
+        try:
+            if self._write_lock is not None and write:
+                with self._write_lock, self.engine.connect() as conn:
+                    conn.info["immediate"] = True
+                    try:
+                        with conn.begin():
+                            yield conn
+                    finally:  # also when the use case raised: a pooled connection must not keep the flag
+                        conn.info["immediate"] = False
+                    ticket = self._group_commit.committed() if self._group_commit is not None else 0
+                if self._group_commit is not None:  # committed; now durable, outside the write lock
+                    self._group_commit.wait_durable(ticket)
+            else:
+                with self.engine.connect() as conn, conn.begin():
                     yield conn
-                conn.info["immediate"] = False
-        else:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+        except DBAPIError as exc:
+            reason = conflict_reason(exc)
+            if reason is None:
+                raise
+            raise TransactionConflict(reason) from exc
+
+    @property
+    def pool_limit(self) -> int:
+        """The most connections this process's pool opens at once."""
+        pool: Any = self.engine.pool
+        size = int(pool.size()) if hasattr(pool, "size") else 0
+        return size + max(0, int(getattr(pool, "_max_overflow", 0)))
+
+    def watch_pool(self, on_checkout: Callable[[], None], on_checkin: Callable[[], None]) -> None:
+        """Call `on_checkout` when a connection leaves the pool and `on_checkin` when it comes back."""
+        event.listen(self.engine, "checkout", lambda *_args: on_checkout())
+        event.listen(self.engine, "checkin", lambda *_args: on_checkin())
+
+    def pool_status(self) -> dict[str, int]:
+        """Connections of this process's pool: configured size, checked out now, open in total."""
+        pool: Any = self.engine.pool
+        size = int(pool.size()) if hasattr(pool, "size") else 0
+        checked_out = int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
+        overflow = int(pool.overflow()) if hasattr(pool, "overflow") else 0
+        return {"size": size, "checked_out": checked_out, "open": max(0, size + overflow)}
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _GroupCommit:
+    """FULL durability on SQLite without one fsync per transaction inside the write lock (group commit).
+
+    Connections run at `synchronous=NORMAL`: COMMIT appends the transaction to the WAL file without an fsync.
+    Each write transaction then, after COMMIT and outside the write lock, waits until an fsync of the WAL
+    that *started after* its COMMIT has finished; one fsync covers every transaction committed before it
+    began, so writers arriving together share it instead of queueing one fsync each behind the lock.
+    `begin(write=True)` still returns only once the transaction is on disk: a 200 means committed and
+    durable, exactly as with FULL. The one difference: another request may read a committed transaction up
+    to one fsync before it is durable. (SQLite syncs the WAL itself before every checkpoint, and a WAL file
+    that has gone was checkpointed and synced first.)
+    """
+
+    def __init__(self, wal_path: str) -> None:
+        self._wal_path = wal_path
+        self._cond = threading.Condition()
+        self._committed = 0  # write transactions committed by this process (counted under the write lock)
+        self._durable = 0  # how many of them are known to be on disk
+        self._syncing = False
+
+    def committed(self) -> int:
+        """Under the write lock, right after COMMIT: the ticket to wait for."""
+        self._committed += 1
+        return self._committed
+
+    def wait_durable(self, ticket: int) -> None:
+        with self._cond:
+            while self._durable < ticket:
+                if self._syncing:  # an fsync is running; it may not cover us: wait, then look again
+                    self._cond.wait()
+                    continue
+                self._syncing, target, synced = True, self._committed, False
+                self._cond.release()
+                try:
+                    _fsync_file(self._wal_path)
+                    synced = True
+                finally:
+                    self._cond.acquire()
+                    self._syncing = False
+                    if synced:
+                        self._durable = max(self._durable, target)
+                    self._cond.notify_all()
+
+
+def _fsync_file(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # no WAL: the last connection checkpointed it (synced) and removed it
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
@@ -63,4 +198,10 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+        # Straight to the driver: SQLAlchemy's statement machinery costs ~15x the BEGIN itself. Errors are
+        # wrapped as SQLAlchemy would, so conflict_reason() still sees "database is locked".
+        sql = "BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN"
+        try:
+            conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc

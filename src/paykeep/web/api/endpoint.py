@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
+import random
+import re
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, TypeVar
@@ -23,14 +27,19 @@ from paykeep.domain.errors import (
     RateLimited,
 )
 from paykeep.services import accounts, idempotency
-from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict
 from paykeep.web.api.errors import envelope, internal_error, status_for
 from paykeep.web.api.expand import expand
-from paykeep.web.api.forms import decode_body, decode_query
+from paykeep.web.api.forms import check_text, decode_body, decode_query
 from paykeep.wire.lists import render_list
 
 P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+log = logging.getLogger("paykeep.api")
+# A use case whose transaction lost a race (deadlock, serialization failure, busy SQLite) runs again from the
+# start, at most this many times in all; then the caller gets 429 lock_timeout and may retry the request.
+TRANSACTION_ATTEMPTS = 4
 
 
 def dumps(body: dict[str, Any]) -> str:
@@ -107,20 +116,21 @@ class ApiRequest:
         key = caller.idempotency_key
         if key is not None:
             idempotency.check_key(key)
-            stored = idempotency.claim(
-                self.deps, caller, key, self.request.method, self.request.url.path,
-                idempotency.fingerprint(self.deps, self.raw),
-            )
+            method, path = self.request.method, self.request.url.path
+            print_ = idempotency.fingerprint(self.deps, self.raw)
+            try:
+                stored = retry_on_conflict(
+                    lambda: idempotency.claim(self.deps, caller, key, method, path, print_))
+            except TransactionConflict:
+                raise _lock_timeout() from None
             if stored is not None:
                 return json_response(stored.body, stored.status, {"Idempotent-Replayed": "true"})
         try:
-            with self.deps.begin(write=True) as uow:
-                ctx = Context(uow, self.deps, caller)
-                result = fn(ctx)
-                status, body = self._render(uow, result, render, expand_paths or [])
-                text = dumps(body)
-                if key is not None:
-                    idempotency.complete(uow, caller, key, status, text)
+            ctx, status, text = retry_on_conflict(lambda: self._transact(fn, render, expand_paths or []))
+        except TransactionConflict:
+            if key is not None:
+                idempotency.release(self.deps, caller, key)
+            raise _lock_timeout() from None
         except ParameterError:
             if key is not None:
                 idempotency.release(self.deps, caller, key)
@@ -137,6 +147,19 @@ class ApiRequest:
             self.deps.notify_outbox()
         return json_response(text, status)
 
+    def _transact(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
+                  expand_paths: list[str]) -> tuple[Context, int, str]:
+        """One attempt: the use case, its rendering and its idempotent response in one write transaction."""
+        caller = self.caller
+        with self.deps.begin(write=True) as uow:
+            ctx = Context(uow, self.deps, caller)
+            result = fn(ctx)
+            status, body = self._render(uow, result, render, expand_paths)
+            text = dumps(body)
+            if caller.idempotency_key is not None:
+                idempotency.complete(uow, self.deps, caller, caller.idempotency_key, status, text)
+        return ctx, status, text
+
     def _render(self, uow: Any, result: dict[str, Any] | Declined, render: Renderer,
                 expand_paths: list[str]) -> tuple[int, dict[str, Any]]:
         if isinstance(result, Declined):
@@ -145,6 +168,38 @@ class ApiRequest:
             err.extra[result.object_name] = obj
             return status_for(err), envelope(err)
         return 200, expand(uow, self.caller, render(result), expand_paths)
+
+
+def retry_on_conflict(run: Callable[[], T]) -> T:
+    """Call `run` (which opens its own transaction) again, after a short random pause, while the database
+    reports a conflict; at most TRANSACTION_ATTEMPTS calls, then the TransactionConflict propagates."""
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            return run()
+        except TransactionConflict as exc:
+            if attempt == TRANSACTION_ATTEMPTS:
+                raise
+            log.warning("transaction conflict (%s): running it again (attempt %d of %d)",
+                        exc, attempt + 1, TRANSACTION_ATTEMPTS)
+            _count_retry(str(exc))
+            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _count_retry(reason: str) -> None:
+    from paykeep.web.metrics import TRANSACTION_RETRIES
+
+    TRANSACTION_RETRIES.labels(reason=reason).inc()
+
+
+def _lock_timeout() -> RateLimited:
+    err = RateLimited(
+        "This object cannot be accessed right now because another API request is currently accessing it. "
+        "Retry the request.",
+        code="lock_timeout",
+    )
+    err.extra["retry_after"] = 1
+    return err
 
 
 def _key_from_headers(header: str) -> str:
@@ -162,7 +217,10 @@ def _key_from_headers(header: str) -> str:
 
 
 def _loc_to_param(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))]
+    """('shipping', 'Shipping', 'address', 'city') -> 'shipping[address][city]': pydantic's union member tags
+    (type names, and model class names, which are CamelCase while parameter names are snake_case) go."""
+    parts = [str(p) for p in loc
+             if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS or _CLASS_NAME.match(p)))]
     if not parts:
         return ""
     return parts[0] + "".join(f"[{p}]" for p in parts[1:])
@@ -170,6 +228,7 @@ def _loc_to_param(loc: tuple[Any, ...]) -> str:
 
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "literal", "function-after", "function-before",
                "function-plain", "function-wrap", "nullable", "constrained-str", "union", "model"}
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
 
 def _param_error(exc: ValidationError) -> ParameterError:
@@ -180,7 +239,9 @@ def _param_error(exc: ValidationError) -> ParameterError:
     for err in errors:
         if err["type"] == "missing":
             return ParameterMissing(_loc_to_param(err["loc"]))
-    err = min(errors, key=lambda e: len(e["loc"]))
+    # The most specific parameter named by any error (a union reports one error per member: the member that
+    # got furthest names the deepest parameter); on a tie, the first member's error.
+    err = max(errors, key=lambda e: len(_loc_to_param(e["loc"])))
     param = _loc_to_param(err["loc"])
     code = {
         "int_parsing": "parameter_invalid_integer", "int_type": "parameter_invalid_integer",
@@ -194,7 +255,14 @@ def _param_error(exc: ValidationError) -> ParameterError:
     return ParameterInvalid(param, f"Invalid {param}: {msg}", code=code)
 
 
+MAX_PATH_ID_LENGTH = 255  # ids are 40 characters at most; a longer one cannot name anything
+
+
 async def _read_raw(request: Request) -> dict[str, Any]:
+    for value in request.path_params.values():  # ids in the path: refused like a parameter named `id`
+        check_text("id", str(value))
+        if len(str(value)) > MAX_PATH_ID_LENGTH:
+            raise ParameterInvalid("id", f"Invalid id: at most {MAX_PATH_ID_LENGTH} characters.")
     if request.method in ("GET", "DELETE"):
         raw = decode_query(request.url.query)
         if request.method == "DELETE":
