@@ -12,7 +12,6 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +20,7 @@ import pytest
 
 from paykeep.webhooks import construct_event
 from support.receiver import Receiver
+from support.screenshots import screenshot_dir
 from support.server import PaykeepServer
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1024, "height": 800}
 PHONE = {"width": 375, "height": 740}
 CARD_ERROR = "Your card number is incorrect."

@@ -18,6 +18,7 @@ import pytest
 from paykeep.web.pages import dashboard_routes
 from paykeep.webhooks import construct_event
 from support.receiver import Receiver, always
+from support.screenshots import screenshot_dir
 from support.server import PaykeepServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
