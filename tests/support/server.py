@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from support.databases import new_database_url
+from support.databases import drop_database, new_database_url
 
 
 def free_port() -> int:
@@ -30,6 +30,7 @@ class PaykeepServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.owns_db = db_url is None
         self.db_url = db_url or new_database_url(self.dir)
         self.key_file = self.dir / "paykeep.key"
         self.log_path = self.dir / "server.log"
@@ -84,6 +85,12 @@ class PaykeepServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+    def close(self) -> None:
+        """Stop for good; a PostgreSQL database this server created itself is dropped too."""
+        self.stop()
+        if self.owns_db:
+            drop_database(self.db_url)
 
     def restart(self) -> PaykeepServer:
         self.stop()

@@ -6,7 +6,16 @@ from typing import Any
 
 from pydantic import Field
 
-from paykeep.wire.params import Address, CreatedFilter, ExpandParams, ListParams, Metadata, Params, Shipping
+from paykeep.wire.params import (
+    Address,
+    CreatedFilter,
+    ExpandParams,
+    ListParams,
+    Metadata,
+    Params,
+    Shipping,
+    Unset,
+)
 
 
 class InvoiceSettings(Params):
@@ -18,8 +27,8 @@ class CustomerCreate(ExpandParams):
     name: str | None = Field(None, max_length=256)
     phone: str | None = Field(None, max_length=64)
     description: str | None = Field(None, max_length=5000)
-    address: Address | str | None = None
-    shipping: Shipping | str | None = None
+    address: Address | Unset | None = None
+    shipping: Shipping | Unset | None = None
     metadata: Metadata | None = None
     invoice_settings: InvoiceSettings | None = None
 

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 Metadata = dict[str, Any] | str  # "" clears all keys
 Limit = Annotated[int, Field(ge=1, le=100)]
+Unset = Literal[""]  # `address=""` unsets an object-valued field; any other string is refused
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_in_int64(cls, value: Any) -> Any:
+        """Every integer parameter fits a 64-bit column (a larger one is a 400, not a database error)."""
+        if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
+            raise PydanticCustomError("int_parsing", "Input should be an integer between -2^63 and 2^63-1")
+        return value
 
     def given(self) -> set[str]:
         """Names of the fields present in the request (so `description=""` differs from absent)."""

@@ -7,7 +7,13 @@ from fastapi import APIRouter, Response
 from paykeep.services import customers
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
-from paykeep.wire.customers import CustomerCreate, CustomerList, CustomerRetrieve, CustomerUpdate, render_customer
+from paykeep.wire.customers import (
+    CustomerCreate,
+    CustomerList,
+    CustomerRetrieve,
+    CustomerUpdate,
+    render_customer,
+)
 from paykeep.wire.params import ExpandParams
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -38,7 +44,7 @@ def update_customer(customer_id: str, api: Api) -> Response:
     return api.execute(lambda ctx: customers.update_customer(ctx, customer_id, p), render_customer, p.expand)
 
 
-@router.delete("/{customer_id}")
+@router.delete("/{customer_id}", **body_doc(ExpandParams, query=True))
 def delete_customer(customer_id: str, api: Api) -> Response:
-    api.params(ExpandParams)
-    return api.execute(lambda ctx: customers.delete_customer(ctx, customer_id), render_customer)
+    p = api.params(ExpandParams)
+    return api.execute(lambda ctx: customers.delete_customer(ctx, customer_id), render_customer, p.expand)

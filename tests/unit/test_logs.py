@@ -1,0 +1,152 @@
+"""paykeep.logs: the redaction layer every log line goes through, and the one-line access log."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from paykeep.logs import RedactingFormatter, log_request, redact
+
+CARDS = [
+    "4242424242424242",
+    "4242 4242 4242 4242",
+    "4242-4242-4242-4242",
+    "378282246310005",
+    "3782 822463 10005",
+    "6011111111111117",
+    "4000002760003184",
+    "5555555555554444",
+    "4111111111111",
+    "6200000000000000005",
+]
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_card_numbers_are_masked_with_or_without_separators(card: str) -> None:
+    digits = card.replace(" ", "").replace("-", "")
+    for line in (
+        f"number={card}",
+        f'{{"card": {{"number": "{card}"}}}}',
+        f"card[number]={card}&x=1",
+        f"charging {card} now",
+        f"/v1/customers/{card}",
+    ):
+        out = redact(line)
+        assert digits not in out.replace(" ", "").replace("-", ""), out
+        assert digits[:6] not in out, out
+        assert digits[-4:] in out, "the last four digits stay, as on a receipt"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk_test_" + "a1B2c3D4" * 6,
+        "sk_live_" + "Z9y8X7w6" * 6,
+        "pk_test_" + "q" * 48,
+        "pk_live_" + "Q1" * 24,
+        "rk_test_" + "r" * 30,
+        "whsec_" + "w1" * 16,
+    ],
+)
+def test_api_keys_and_webhook_secrets_are_masked(secret: str) -> None:
+    for line in (
+        f"Authorization: Bearer {secret}",
+        f"key={secret}",
+        f'{{"secret": "{secret}"}}',
+        f"invalid key {secret}.",
+    ):
+        out = redact(line)
+        assert secret not in out, out
+        assert secret.split("_")[-1][:6] not in out, out
+
+
+@pytest.mark.parametrize(
+    "client_secret",
+    [
+        "seti_1838767497487056896_secret_abcdefghijklmnopqrstuvwx",
+        "pi_1838767497487056896_secret_ABCDEFGHIJKLMNOPQRSTUVWX1234",
+    ],
+)
+def test_client_secrets_are_masked(client_secret: str) -> None:
+    out = redact(f"GET /v1/setup_intents?client_secret={client_secret}")
+    assert client_secret not in out
+    assert client_secret.rsplit("_", 1)[1] not in out
+    assert client_secret.split("_secret_")[0] in out, "the intent id itself stays readable"
+
+
+@pytest.mark.parametrize("line", ['"cvc": "123"', "card[cvc]=4567", "cvc=123", "CVC: 999"])
+def test_cvc_fields_are_masked(line: str) -> None:
+    digits = line.rstrip('"')[-3:]
+    assert digits not in redact(line)
+
+
+@pytest.mark.parametrize(
+    "object_id",
+    [
+        "cus_1838767497487056896",
+        "pm_1838767497487056896",
+        "seti_1838767497487056896",
+        "pi_1838767497487056896",
+        "evt_1838767497487056896",
+        "req_1838767497487056896",
+        "acct_1838767497487056896",
+        "we_1838767497487056896",
+    ],
+)
+def test_ids_are_not_masked(object_id: str) -> None:
+    for line in (
+        f"GET /v1/customers/{object_id}",
+        f'{{"id": "{object_id}", "status": 200}}',
+        f"request_id={object_id}",
+    ):
+        assert redact(line) == line
+
+
+def test_ordinary_text_is_untouched() -> None:
+    line = '{"method":"POST","path":"/v1/customers","status":402,"latency_ms":12.5,"request_id":"req_1"}'
+    assert redact(line) == line
+    assert redact("amount=2000 currency=usd exp_month=12 exp_year=2030 last4=4242") == (
+        "amount=2000 currency=usd exp_month=12 exp_year=2030 last4=4242"
+    )
+
+
+def logger_with_buffer(name: str) -> tuple[logging.Logger, io.StringIO]:
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger(name)
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger, buffer
+
+
+def test_the_formatter_redacts_messages_arguments_and_tracebacks() -> None:
+    logger, buffer = logger_with_buffer("paykeep.test.redaction")
+    logger.info("card %s key %s", "4242424242424242", "sk_test_" + "k" * 40)
+    try:
+        raise ValueError("bad card 5555 5555 5555 4444 for seti_1_secret_abcdefghijklmnop")
+    except ValueError:
+        logger.exception("failed")
+    out = buffer.getvalue()
+    assert "4242424242424242" not in out and "k" * 40 not in out
+    assert "5555 5555 5555 4444" not in out and "abcdefghijklmnop" not in out
+    assert "Traceback" in out and "ValueError" in out
+
+
+def test_access_log_is_one_json_line_per_request(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="paykeep.access"):
+        log_request("POST", "/v1/customers", 200, 3.14159, "req_1838767497487056896")
+    records = [r for r in caplog.records if r.name == "paykeep.access"]
+    assert len(records) == 1
+    entry = json.loads(records[0].getMessage())
+    assert entry == {
+        "method": "POST",
+        "path": "/v1/customers",
+        "status": 200,
+        "latency_ms": 3.14,
+        "request_id": "req_1838767497487056896",
+    }
