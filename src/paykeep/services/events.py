@@ -68,6 +68,7 @@ def record_event(
             }
         )
     ctx.emitted.append(event_id)
+    ctx.deliveries_queued += len(endpoints)
     return event_id
 
 

@@ -102,6 +102,7 @@ class Context:
         self.deps = deps
         self.caller = caller
         self.emitted: list[str] = []
+        self.deliveries_queued = 0  # webhook deliveries written: the worker is woken only for these
 
     @property
     def scope(self) -> tuple[str, bool]:

@@ -143,7 +143,7 @@ class ApiRequest:
             if key is not None:
                 idempotency.store_failure(self.deps, caller, key, 500, dumps(envelope(internal_error())))
             raise
-        if ctx.emitted:
+        if ctx.deliveries_queued:
             self.deps.notify_outbox()
         return json_response(text, status)
 
