@@ -33,8 +33,8 @@ from rich.table import Table
 from paykeep.domain.money import format_amount
 from paykeep.webhooks import SignatureVerificationError, construct_event
 
-FRICTIONLESS_CARD = "4761344136141390"  # the seed's card
-CHALLENGE_CARD = "4462030000000000"  # WooshPay's 3-D Secure test card
+FRICTIONLESS_CARD = "4761344136141390"  # the seed's card (TEST_CARDS of the simulated network)
+CHALLENGE_CARD = "4462030000000000"  # WooshPay's 3-D Secure test card (TEST_CARDS)
 RETURN_URL = "https://yourwebsite.com/return"
 WEBHOOK_WAIT_S = 20.0
 SERVER_START_S = 60.0
