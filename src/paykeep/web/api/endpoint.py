@@ -36,6 +36,7 @@ from paykeep.wire.lists import render_list
 P = TypeVar("P", bound=BaseModel)
 T = TypeVar("T")
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+Paths = list[str]  # a module-level alias: inside ApiRequest, `list` is the method
 log = logging.getLogger("paykeep.api")
 # A use case whose transaction lost a race (deadlock, serialization failure, busy SQLite) runs again from the
 # start, at most this many times in all; then the caller gets 429 lock_timeout and may retry the request.
@@ -110,7 +111,7 @@ class ApiRequest:
         return json_response(body)
 
     def execute(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
-                expand_paths: list[str] | None = None) -> Response:
+                expand_paths: Paths | None = None) -> Response:
         """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
         caller = self.caller
         key = caller.idempotency_key
@@ -148,7 +149,7 @@ class ApiRequest:
         return json_response(text, status)
 
     def _transact(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
-                  expand_paths: list[str]) -> tuple[Context, int, str]:
+                  expand_paths: Paths) -> tuple[Context, int, str]:
         """One attempt: the use case, its rendering and its idempotent response in one write transaction."""
         caller = self.caller
         with self.deps.begin(write=True) as uow:
@@ -161,7 +162,7 @@ class ApiRequest:
         return ctx, status, text
 
     def _render(self, uow: Any, result: dict[str, Any] | Declined, render: Renderer,
-                expand_paths: list[str]) -> tuple[int, dict[str, Any]]:
+                expand_paths: Paths) -> tuple[int, dict[str, Any]]:
         if isinstance(result, Declined):
             obj = expand(uow, self.caller, render(result.row), expand_paths)
             err = result.error
