@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -123,12 +124,7 @@ def worker(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
 
     settings = _settings(database_url=db, key_file=key_file)
     configure_logging(settings.log_level)
-    try:
-        runtime = bootstrap.build_runtime(settings)
-    except MasterKeyError as exc:
-        _fail(str(exc))
-        return
-    bootstrap.run_worker_forever(runtime)
+    bootstrap.run_worker_forever(_open_runtime(settings))
 
 
 @keys_app.command("rotate")
@@ -141,12 +137,7 @@ def keys_rotate(
     """New data-key version for new cards (old cards still decrypt); with --master, rotate the master key."""
     from paykeep import bootstrap
 
-    settings = _settings(database_url=db, key_file=key_file)
-    try:
-        runtime = bootstrap.build_runtime(settings)
-    except MasterKeyError as exc:
-        _fail(str(exc))
-        return
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
     if master:
         target = bootstrap.rotate_master_key(runtime, new_key_file)
         console.print(f"master key rotated; new key written to {target}")
@@ -154,6 +145,17 @@ def keys_rotate(
         version = runtime.keyring.rotate("data")
         console.print(f"data key rotated: new cards use version {version}")
     runtime.close()
+
+
+def _open_runtime(settings: Settings):  # -> bootstrap.Runtime (imported lazily)
+    """The runtime of an initialised database; a wrong or missing master key exits 2 with a clear error."""
+    from paykeep import bootstrap
+
+    try:
+        return bootstrap.build_runtime(settings)
+    except MasterKeyError as exc:
+        _fail(str(exc))
+        raise
 
 
 PasswordStdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")]
@@ -166,14 +168,25 @@ def _read_password_stdin(enabled: bool) -> str | None:
     return line.rstrip("\r\n")
 
 
-def _users_runtime(db: str | None, key_file: Path | None):  # -> bootstrap.Runtime (imported lazily)
-    from paykeep import bootstrap
+def _set_password(action: Callable[[Any, str, str | None], str], email: str, db: str | None,
+                  key_file: Path | None, password_stdin: bool, done: str) -> None:
+    """users add / reset-password: run `action`, print `done`, and the password if it was generated."""
+    from paykeep.domain.errors import PaykeepError
+    from paykeep.services import dashboard_users
 
+    given = _read_password_stdin(password_stdin)
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
     try:
-        return bootstrap.build_runtime(_settings(database_url=db, key_file=key_file))
-    except MasterKeyError as exc:
-        _fail(str(exc))
-        raise
+        password = action(runtime.deps, email, given)
+    except PaykeepError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        runtime.close()
+    out = Console()
+    out.print(done.format(who=dashboard_users.normalise_email(email)))
+    if given is None:
+        out.print(f"  password: {password}")
 
 
 @users_app.command("add")
@@ -184,22 +197,10 @@ def users_add(
     password_stdin: PasswordStdinOpt = False,
 ) -> None:
     """Add a dashboard user; prints a generated password unless --password-stdin gives one."""
-    from paykeep.domain.errors import PaykeepError
     from paykeep.services import dashboard_users
 
-    given = _read_password_stdin(password_stdin)
-    runtime = _users_runtime(db, key_file)
-    try:
-        password = dashboard_users.add_user(runtime.deps, email, given)
-    except PaykeepError as exc:
-        _fail(exc.message)
-        return
-    finally:
-        runtime.close()
-    out = Console()
-    out.print(f"added dashboard user [bold]{dashboard_users.normalise_email(email)}[/bold]")
-    if given is None:
-        out.print(f"  password: {password}")
+    _set_password(dashboard_users.add_user, email, db, key_file, password_stdin,
+                  "added dashboard user [bold]{who}[/bold]")
 
 
 @users_app.command("reset-password")
@@ -210,23 +211,10 @@ def users_reset_password(
     password_stdin: PasswordStdinOpt = False,
 ) -> None:
     """Set a new password (generated unless --password-stdin) and end the user's sessions."""
-    from paykeep.domain.errors import PaykeepError
     from paykeep.services import dashboard_users
 
-    given = _read_password_stdin(password_stdin)
-    runtime = _users_runtime(db, key_file)
-    try:
-        password = dashboard_users.reset_password(runtime.deps, email, given)
-    except PaykeepError as exc:
-        _fail(exc.message)
-        return
-    finally:
-        runtime.close()
-    out = Console()
-    who = dashboard_users.normalise_email(email)
-    out.print(f"password changed for [bold]{who}[/bold]; its sessions ended")
-    if given is None:
-        out.print(f"  password: {password}")
+    _set_password(dashboard_users.reset_password, email, db, key_file, password_stdin,
+                  "password changed for [bold]{who}[/bold]; its sessions ended")
 
 
 @users_app.command("list")
@@ -234,7 +222,7 @@ def users_list(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
     """List dashboard users."""
     from paykeep.services import dashboard_users
 
-    runtime = _users_runtime(db, key_file)
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
     try:
         for user in dashboard_users.list_users(runtime.deps):
             sys.stdout.write(f"{user['email']}\t{user['role']}\t{user['id']}\n")
@@ -250,15 +238,10 @@ def events_resend(
     key_file: KeyFileOpt = None,
 ) -> None:
     """Queue the event again (same id, same payload) for its subscribed endpoints, or one --endpoint."""
-    from paykeep import bootstrap
     from paykeep.domain.errors import PaykeepError
     from paykeep.services import deliveries
 
-    try:
-        runtime = bootstrap.build_runtime(_settings(database_url=db, key_file=key_file))
-    except MasterKeyError as exc:
-        _fail(str(exc))
-        return
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
     try:
         queued = deliveries.resend_event(runtime.deps, event_id, endpoint)
     except PaykeepError as exc:
