@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, func, select, update
-from sqlalchemy.exc import CompileError
+from sqlalchemy.exc import CompileError, DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 Scope = tuple[str, bool]  # (account_id, livemode)
@@ -25,6 +26,57 @@ def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         if len(_STATEMENTS) < 4096:
             _STATEMENTS[key] = stmt
     return stmt
+
+
+class _DriverSelect:
+    """A prebuilt SELECT compiled once for SQLite and run on the driver connection of the current transaction.
+
+    SQLAlchemy's execution path (cache lookup, execution context, events, result proxy) costs ~20 us per
+    statement, the sqlite3 call 3-7 us; on the hottest reads that was a quarter of a GET. The SQL, the
+    parameter order and the type conversions are SQLAlchemy's own (compiled from the same statement, bind and
+    result processors of the same column types), so rows come back exactly as `conn.execute` returns them,
+    and driver errors are wrapped as SQLAlchemy wraps them (`conflict_reason` still sees a busy database)."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup or [])
+        self.defaults = compiled.construct_params(_check=False)  # literal parameters such as LIMIT
+        self.bind = dict(compiled._bind_processors)
+        self.names = [c.key for c in stmt.selected_columns]
+        self.convert = [(i, proc) for i, c in enumerate(stmt.selected_columns)
+                        if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        values = {**self.defaults, **params}
+        args = [self.bind[n](values[n]) if n in self.bind else values[n] for n in self.order]
+        try:
+            fetched = conn.connection.driver_connection.execute(self.sql, args).fetchall()  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(self.sql, args, exc, sqlite3.Error) from exc
+        out = []
+        for raw in fetched:
+            row = dict(zip(self.names, raw, strict=True))
+            for i, proc in self.convert:
+                row[self.names[i]] = proc(raw[i])
+            out.append(row)
+        return out
+
+
+_DRIVER_SELECTS: dict[tuple[Any, ...], _DriverSelect] = {}
+
+
+def _select_rows(conn: Connection, key: tuple[Any, ...], build: Callable[[], Any],
+                 params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of a prebuilt SELECT: via the driver on SQLite (see _DriverSelect), else via SQLAlchemy."""
+    if conn.dialect.name != "sqlite":
+        return [dict(r) for r in conn.execute(_statement(key, build), params).mappings().all()]
+    prepared = _DRIVER_SELECTS.get(key)
+    if prepared is None:
+        prepared = _DriverSelect(_statement(key, build), conn.dialect)
+        if len(_DRIVER_SELECTS) < 4096:
+            _DRIVER_SELECTS[key] = prepared
+    return prepared.rows(conn, params)
 
 
 class TableRepository:
@@ -51,8 +103,11 @@ class TableRepository:
             return query.with_for_update() if lock else query
 
         params = {"pk_id": object_id, "pk_account": scope[0], "pk_livemode": scope[1]}
-        row = self.conn.execute(_statement(("get", self.table, lock), build), params).mappings().first()
-        return dict(row) if row is not None else None
+        if lock:
+            row = self.conn.execute(_statement(("get", self.table, lock), build), params).mappings().first()
+            return dict(row) if row is not None else None
+        rows = _select_rows(self.conn, ("get", self.table, lock), build, params)
+        return rows[0] if rows else None
 
     def get_by_id(self, object_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(select(self.table).where(self.table.c.id == object_id)).mappings().first()
@@ -97,8 +152,10 @@ class TableRepository:
         params = {f"f_{name}": list(v) if name.endswith("__in") else v for name, v in given.items()}
         if scope is not None:
             params.update(s_account=scope[0], s_livemode=scope[1])
-        stmt = _statement(("find", self.table, scope is not None, limit, tuple(given)), build)
-        return [dict(r) for r in self.conn.execute(stmt, params).mappings().all()]
+        key = ("find", self.table, scope is not None, limit, tuple(given))
+        if any(name.endswith("__in") for name in given):  # expanding IN: SQLAlchemy renders it per call
+            return [dict(r) for r in self.conn.execute(_statement(key, build), params).mappings().all()]
+        return _select_rows(self.conn, key, build, params)
 
     def count(self, scope: Scope | None, **filters: Any) -> int:
         query = select(func.count()).select_from(self.table).where(*self._scope(scope), *self._filters(filters))
