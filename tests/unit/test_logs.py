@@ -150,3 +150,20 @@ def test_access_log_is_one_json_line_per_request(caplog: pytest.LogCaptureFixtur
         "latency_ms": 3.14,
         "request_id": "req_1838767497487056896",
     }
+
+
+def test_an_access_line_with_a_card_number_or_key_in_its_path_is_redacted() -> None:
+    # The access line's path is redacted before the line is built (the formatter then skips the whole-line
+    # pass for it): a card number or key a client put in the URL must still never reach the output.
+    logger, buffer = logger_with_buffer("paykeep.access")
+    try:
+        log_request("GET", "/v1/customers/4242 4242 4242 4242", 404, 1.0, "req_1838767497487056896")
+        log_request("GET", "/v1/x?key=sk_test_" + "k" * 40 + "&cvc=123", 404, 1.0, "req_1838767497487056896")
+    finally:
+        logger.handlers[:] = []
+        logger.propagate = True
+    out = buffer.getvalue()
+    assert "4242 4242 4242 4242" not in out and "k" * 40 not in out and "cvc=123" not in out
+    assert "req_1838767497487056896" in out and out.count("\n") == 2
+    for line in out.splitlines():
+        json.loads(line.split(" ", 2)[2])  # still one JSON object per line
