@@ -84,6 +84,9 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # (method, route, status) -> its counter and histogram children: `labels()` costs more than the
+        # increment. Bounded: route templates and status codes are few, and any other method is one key.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,9 +105,22 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             IN_FLIGHT.dec()
-            route = route_template(scope)
-            REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            counter, histogram = self._series(scope, status["code"])
+            counter.inc()
+            histogram.observe(time.perf_counter() - started)
+
+    def _series(self, scope: Scope, status: int) -> tuple[Any, Any]:
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        key = (method, route_template(scope), status)
+        series = self._children.get(key)
+        if series is None:
+            series = (REQUESTS.labels(method, key[1], str(status)), LATENCY.labels(method, key[1]))
+            if len(self._children) < 10_000:
+                self._children[key] = series
+        return series
+
+
+_METHODS = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"}
 
 
 class DatabaseCollector(Collector):
