@@ -86,6 +86,7 @@ def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock 
         secrets=keyring,
         public_url=settings.base_url,
         transaction=_transaction_factory(db),
+        inline_reads=db.is_sqlite,
     )
     runtime = Runtime(settings=settings, db=db, keyring=keyring, deps=deps)
     deps.notify_outbox = runtime.wake_outbox

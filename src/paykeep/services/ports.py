@@ -58,6 +58,9 @@ class Deps:
     vault: Any = None
     card_network: Any = None
     merchant_name: str = "paykeep test merchant"
+    # Read transactions answer in microseconds (SQLite): the web layer runs them on the event loop rather than
+    # handing each to a worker thread. False where a read is a network round trip (PostgreSQL).
+    inline_reads: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
 
     def begin(self, *, write: bool) -> AbstractContextManager[UnitOfWork]:

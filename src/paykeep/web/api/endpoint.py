@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from paykeep.domain.errors import (
     AuthenticationFailed,
@@ -27,7 +28,7 @@ from paykeep.domain.errors import (
     RateLimited,
 )
 from paykeep.services import accounts, idempotency
-from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict
+from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict, UnitOfWork
 from paykeep.web.api.errors import envelope, internal_error, status_for
 from paykeep.web.api.expand import expand
 from paykeep.web.api.forms import check_text, decode_body, decode_query
@@ -37,6 +38,7 @@ P = TypeVar("P", bound=BaseModel)
 T = TypeVar("T")
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
 Paths = list[str]  # a module-level alias: inside ApiRequest, `list` is the method
+ReadStep = Callable[[UnitOfWork, P], dict[str, Any]]  # the use case + rendering, inside the read transaction
 log = logging.getLogger("paykeep.api")
 # A use case whose transaction lost a race (deadlock, serialization failure, busy SQLite) runs again from the
 # start, at most this many times in all; then the caller gets 429 lock_timeout and may retry the request.
@@ -47,7 +49,8 @@ def dumps(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def json_response(body: dict[str, Any] | str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(body: dict[str, Any] | str, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
     content = body if isinstance(body, str) else dumps(body)
     return Response(content=content, status_code=status, media_type="application/json", headers=headers)
 
@@ -69,9 +72,12 @@ class ApiRequest:
         return self._caller
 
     def _authenticate(self) -> Caller:
-        raw_key = _key_from_headers(self.request.headers.get("authorization", ""))
         with self.deps.begin(write=False) as uow:
-            caller = accounts.authenticate(uow, self.deps, raw_key)
+            return self._authenticate_in(uow)
+
+    def _authenticate_in(self, uow: UnitOfWork) -> Caller:
+        raw_key = _key_from_headers(self.request.headers.get("authorization", ""))
+        caller = accounts.authenticate(uow, self.deps, raw_key)
         wait = self.request.app.state.limiter.take(raw_key)
         if wait > 0:
             err = RateLimited("Too many requests hit the API too quickly.")
@@ -88,28 +94,55 @@ class ApiRequest:
     def params(self, model: type[P]) -> P:
         """Authenticate, then validate the parameters (400 parameter_* errors name the parameter)."""
         _ = self.caller
+        return self._validate(model)
+
+    def _validate(self, model: type[P]) -> P:
         try:
             return model.model_validate(self.raw)
         except ValidationError as exc:
             raise _param_error(exc) from None
 
-    # -- do ----------------------------------------------------------------------------------------
-    def read(self, fn: Callable[[Context], dict[str, Any]], render: Renderer,
-             expand_paths: list[str] | None = None) -> Response:
-        with self.deps.begin(write=False) as uow:
-            ctx = Context(uow, self.deps, self.caller)
-            body = expand(uow, self.caller, render(fn(ctx)), expand_paths or [])
-        return json_response(body)
+    # -- read ----------------------------------------------------------------------------------------
+    async def read(self, model: type[P], fn: Callable[[Context, P], dict[str, Any]], render: Renderer,
+                   public_render: Renderer | None = None) -> Response:
+        """GET one object. `public_render` (no expand) is the view a publishable key gets, where one may."""
 
-    def list(self, fn: Callable[[Context], tuple[list[dict[str, Any]], bool]], render: Renderer,
-             expand_paths: list[str] | None = None) -> Response:
-        with self.deps.begin(write=False) as uow:
-            ctx = Context(uow, self.deps, self.caller)
-            rows, has_more = fn(ctx)
+        def run(uow: UnitOfWork, p: P) -> dict[str, Any]:
+            row = fn(Context(uow, self.deps, self.caller), p)
+            if public_render is not None and self.caller.publishable:
+                return public_render(row)
+            return expand(uow, self.caller, render(row), _expand_paths(p))
+
+        return await self._read_transaction(model, run)
+
+    async def list(self, model: type[P], fn: Callable[[Context, P], tuple[list[dict[str, Any]], bool]],
+                   render: Renderer) -> Response:
+        """GET a list: the list envelope, expand[] paths applied to every item (`data.` optional)."""
+
+        def run(uow: UnitOfWork, p: P) -> dict[str, Any]:
+            rows, has_more = fn(Context(uow, self.deps, self.caller), p)
             body = render_list(self.request.url.path, [render(r) for r in rows], has_more)
-            expand(uow, self.caller, body, [f"data.{p.removeprefix('data.')}" for p in expand_paths or []])
+            paths = [f"data.{path.removeprefix('data.')}" for path in _expand_paths(p)]
+            return expand(uow, self.caller, body, paths)
+
+        return await self._read_transaction(model, run)
+
+    async def _read_transaction(self, model: type[P], run: ReadStep[P]) -> Response:
+        """Authentication, parameters and the read in one transaction (one snapshot, one BEGIN/COMMIT).
+        Where a read costs microseconds (SQLite: `deps.inline_reads`) it runs right here on the event loop:
+        a hop to a worker thread and back would cost more than the read. Elsewhere (PostgreSQL: a network
+        round trip) it runs in the threadpool."""
+        if self.deps.inline_reads:
+            return self._read_now(model, run)
+        return await run_in_threadpool(self._read_now, model, run)
+
+    def _read_now(self, model: type[P], run: ReadStep[P]) -> Response:
+        with self.deps.begin(write=False) as uow:
+            self._caller = self._authenticate_in(uow)
+            body = run(uow, self._validate(model))
         return json_response(body)
 
+    # -- change --------------------------------------------------------------------------------------
     def execute(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
                 expand_paths: Paths | None = None) -> Response:
         """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
@@ -169,6 +202,10 @@ class ApiRequest:
             err.extra[result.object_name] = obj
             return status_for(err), envelope(err)
         return 200, expand(uow, self.caller, render(result), expand_paths)
+
+
+def _expand_paths(params: BaseModel) -> Paths:
+    return list(getattr(params, "expand", None) or [])
 
 
 def retry_on_conflict(run: Callable[[], T]) -> T:
@@ -298,7 +335,8 @@ def body_doc(model: type[BaseModel], *, query: bool = False) -> dict[str, Any]:
             for name, prop in schema.get("properties", {}).items()
         ]
         return {"openapi_extra": {"parameters": params, "x-paykeep-defs": defs}}
-    content = {"application/json": {"schema": schema}, "application/x-www-form-urlencoded": {"schema": schema}}
+    content = {"application/json": {"schema": schema},
+               "application/x-www-form-urlencoded": {"schema": schema}}
     return {"openapi_extra": {"requestBody": {"content": content}, "x-paykeep-defs": defs}}
 
 

@@ -116,5 +116,6 @@ def decode_body(content_type: str, body: bytes) -> dict[str, Any]:
             raise ParameterInvalid("body", "The form body must be UTF-8.") from None
         return decode_pairs(parse_qsl(text, keep_blank_values=True))
     raise ParameterInvalid(
-        "Content-Type", "Unsupported Content-Type: send application/json or application/x-www-form-urlencoded."
+        "Content-Type",
+        "Unsupported Content-Type: send application/json or application/x-www-form-urlencoded.",
     )

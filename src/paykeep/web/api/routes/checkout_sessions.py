@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from paykeep.services import checkout_sessions
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.checkout_sessions import (
     CheckoutSessionCreate,
     CheckoutSessionExpire,
@@ -15,7 +16,7 @@ from paykeep.wire.checkout_sessions import (
     render_checkout_session,
 )
 
-router = APIRouter(prefix="/v1/checkout/sessions", tags=["checkout sessions"])
+router = APIRouter(prefix="/v1/checkout/sessions", tags=["checkout sessions"], route_class=ApiRoute)
 register_expandable("cs", "checkout_sessions", render_checkout_session)
 
 
@@ -36,17 +37,19 @@ def create_checkout_session(api: Api) -> Response:
 
 
 @router.get("", **body_doc(CheckoutSessionList, query=True))
-def list_checkout_sessions(api: Api) -> Response:
-    p = api.params(CheckoutSessionList)
-    return api.list(lambda ctx: checkout_sessions.list_checkout_sessions(ctx, p), render_checkout_session,
-                    p.expand)
+async def list_checkout_sessions(api: Api) -> Response:
+    return await api.list(
+        CheckoutSessionList, lambda ctx, p: checkout_sessions.list_checkout_sessions(ctx, p),
+        render_checkout_session,
+    )
 
 
 @router.get("/{session_id}", **body_doc(CheckoutSessionRetrieve, query=True))
-def retrieve_checkout_session(session_id: str, api: Api) -> Response:
-    p = api.params(CheckoutSessionRetrieve)
-    return api.read(lambda ctx: checkout_sessions.retrieve_checkout_session(ctx, session_id),
-                    render_checkout_session, p.expand)
+async def retrieve_checkout_session(session_id: str, api: Api) -> Response:
+    return await api.read(
+        CheckoutSessionRetrieve, lambda ctx, p: checkout_sessions.retrieve_checkout_session(ctx, session_id),
+        render_checkout_session,
+    )
 
 
 @router.post("/{session_id}/expire", **body_doc(CheckoutSessionExpire))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from paykeep.services import customers
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.customers import (
     CustomerCreate,
     CustomerList,
@@ -16,7 +17,7 @@ from paykeep.wire.customers import (
 )
 from paykeep.wire.params import ExpandParams
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=ApiRoute)
 register_expandable("cus", "customers", render_customer)
 
 
@@ -27,15 +28,15 @@ def create_customer(api: Api) -> Response:
 
 
 @router.get("", **body_doc(CustomerList, query=True))
-def list_customers(api: Api) -> Response:
-    p = api.params(CustomerList)
-    return api.list(lambda ctx: customers.list_customers(ctx, p), render_customer, p.expand)
+async def list_customers(api: Api) -> Response:
+    return await api.list(CustomerList, lambda ctx, p: customers.list_customers(ctx, p), render_customer)
 
 
 @router.get("/{customer_id}", **body_doc(CustomerRetrieve, query=True))
-def retrieve_customer(customer_id: str, api: Api) -> Response:
-    p = api.params(CustomerRetrieve)
-    return api.read(lambda ctx: customers.retrieve_customer(ctx, customer_id), render_customer, p.expand)
+async def retrieve_customer(customer_id: str, api: Api) -> Response:
+    return await api.read(
+        CustomerRetrieve, lambda ctx, p: customers.retrieve_customer(ctx, customer_id), render_customer
+    )
 
 
 @router.post("/{customer_id}", **body_doc(CustomerUpdate))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from paykeep.services import payment_intents
 from paykeep.web.api.endpoint import Api, PublishableApi, body_doc
 from paykeep.web.api.expand import register_expandable
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.charges import render_charge
 from paykeep.wire.payment_intents import (
     PaymentIntentCancel,
@@ -20,7 +21,7 @@ from paykeep.wire.payment_intents import (
     render_payment_intent_public,
 )
 
-router = APIRouter(prefix="/v1/payment_intents", tags=["payment_intents"])
+router = APIRouter(prefix="/v1/payment_intents", tags=["payment_intents"], route_class=ApiRoute)
 register_expandable("pi", "payment_intents", render_payment_intent)
 register_expandable("ch", "charges", render_charge)
 
@@ -33,17 +34,19 @@ def create_payment_intent(api: Api) -> Response:
 
 
 @router.get("", **body_doc(PaymentIntentList, query=True))
-def list_payment_intents(api: Api) -> Response:
-    p = api.params(PaymentIntentList)
-    return api.list(lambda ctx: payment_intents.list_payment_intents(ctx, p), render_payment_intent, p.expand)
+async def list_payment_intents(api: Api) -> Response:
+    return await api.list(
+        PaymentIntentList, lambda ctx, p: payment_intents.list_payment_intents(ctx, p), render_payment_intent
+    )
 
 
 @router.get("/{intent_id}", **body_doc(PaymentIntentRetrieve, query=True))
-def retrieve_payment_intent(intent_id: str, api: PublishableApi) -> Response:
-    p = api.params(PaymentIntentRetrieve)
-    render = render_payment_intent_public if api.caller.publishable else render_payment_intent
-    return api.read(lambda ctx: payment_intents.retrieve_payment_intent(ctx, intent_id, p.client_secret),
-                    render, [] if api.caller.publishable else p.expand)
+async def retrieve_payment_intent(intent_id: str, api: PublishableApi) -> Response:
+    return await api.read(  # a publishable key (with the client_secret) gets the reduced client-side view
+        PaymentIntentRetrieve,
+        lambda ctx, p: payment_intents.retrieve_payment_intent(ctx, intent_id, p.client_secret),
+        render_payment_intent, public_render=render_payment_intent_public,
+    )
 
 
 @router.post("/{intent_id}", **body_doc(PaymentIntentUpdate))

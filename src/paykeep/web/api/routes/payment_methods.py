@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from paykeep.services import payment_methods
 from paykeep.web.api.endpoint import Api, PublishableApi, body_doc
 from paykeep.web.api.expand import register_expandable
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.payment_methods import (
     CustomerPaymentMethodList,
     PaymentMethodAttach,
@@ -18,7 +19,7 @@ from paykeep.wire.payment_methods import (
     render_payment_method,
 )
 
-router = APIRouter(tags=["payment_methods"])
+router = APIRouter(tags=["payment_methods"], route_class=ApiRoute)
 register_expandable("pm", "payment_methods", render_payment_method)
 
 
@@ -30,16 +31,18 @@ def create_payment_method(api: PublishableApi) -> Response:
 
 
 @router.get("/v1/payment_methods", **body_doc(PaymentMethodList, query=True))
-def list_payment_methods(api: Api) -> Response:
-    p = api.params(PaymentMethodList)
-    return api.list(lambda ctx: payment_methods.list_payment_methods(ctx, p), render_payment_method, p.expand)
+async def list_payment_methods(api: Api) -> Response:
+    return await api.list(
+        PaymentMethodList, lambda ctx, p: payment_methods.list_payment_methods(ctx, p), render_payment_method
+    )
 
 
 @router.get("/v1/payment_methods/{pm_id}", **body_doc(PaymentMethodRetrieve, query=True))
-def retrieve_payment_method(pm_id: str, api: Api) -> Response:
-    p = api.params(PaymentMethodRetrieve)
-    return api.read(lambda ctx: payment_methods.retrieve_payment_method(ctx, pm_id), render_payment_method,
-                    p.expand)
+async def retrieve_payment_method(pm_id: str, api: Api) -> Response:
+    return await api.read(
+        PaymentMethodRetrieve, lambda ctx, p: payment_methods.retrieve_payment_method(ctx, pm_id),
+        render_payment_method,
+    )
 
 
 @router.post("/v1/payment_methods/{pm_id}", **body_doc(PaymentMethodUpdate))
@@ -64,7 +67,9 @@ def detach_payment_method(pm_id: str, api: Api) -> Response:
 
 
 @router.get("/v1/customers/{customer_id}/payment_methods", **body_doc(CustomerPaymentMethodList, query=True))
-def list_customer_payment_methods(customer_id: str, api: Api) -> Response:
-    p = api.params(CustomerPaymentMethodList)
-    return api.list(lambda ctx: payment_methods.list_customer_payment_methods(ctx, customer_id, p),
-                    render_payment_method, p.expand)
+async def list_customer_payment_methods(customer_id: str, api: Api) -> Response:
+    return await api.list(
+        CustomerPaymentMethodList,
+        lambda ctx, p: payment_methods.list_customer_payment_methods(ctx, customer_id, p),
+        render_payment_method,
+    )

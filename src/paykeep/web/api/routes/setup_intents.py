@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from paykeep.services import setup_intents
 from paykeep.web.api.endpoint import Api, PublishableApi, body_doc
 from paykeep.web.api.expand import register_expandable
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.setup_intents import (
     SetupIntentCancel,
     SetupIntentConfirm,
@@ -18,7 +19,7 @@ from paykeep.wire.setup_intents import (
     render_setup_intent_public,
 )
 
-router = APIRouter(prefix="/v1/setup_intents", tags=["setup_intents"])
+router = APIRouter(prefix="/v1/setup_intents", tags=["setup_intents"], route_class=ApiRoute)
 register_expandable("seti", "setup_intents", render_setup_intent)
 
 
@@ -29,19 +30,19 @@ def create_setup_intent(api: Api) -> Response:
 
 
 @router.get("", **body_doc(SetupIntentList, query=True))
-def list_setup_intents(api: Api) -> Response:
-    p = api.params(SetupIntentList)
-    return api.list(lambda ctx: setup_intents.list_setup_intents(ctx, p), render_setup_intent, p.expand)
+async def list_setup_intents(api: Api) -> Response:
+    return await api.list(
+        SetupIntentList, lambda ctx, p: setup_intents.list_setup_intents(ctx, p), render_setup_intent
+    )
 
 
 @router.get("/{intent_id}", **body_doc(SetupIntentRetrieve, query=True))
-def retrieve_setup_intent(intent_id: str, api: PublishableApi) -> Response:
-    p = api.params(SetupIntentRetrieve)
-    if api.caller.publishable:  # the reduced client-side view, no expand
-        return api.read(lambda ctx: setup_intents.retrieve_setup_intent(ctx, intent_id, p.client_secret),
-                        render_setup_intent_public)
-    return api.read(lambda ctx: setup_intents.retrieve_setup_intent(ctx, intent_id), render_setup_intent,
-                    p.expand)
+async def retrieve_setup_intent(intent_id: str, api: PublishableApi) -> Response:
+    return await api.read(  # a publishable key (with the client_secret) gets the reduced client-side view
+        SetupIntentRetrieve,
+        lambda ctx, p: setup_intents.retrieve_setup_intent(ctx, intent_id, p.client_secret),
+        render_setup_intent, public_render=render_setup_intent_public,
+    )
 
 
 @router.post("/{intent_id}", **body_doc(SetupIntentUpdate))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from paykeep.services import webhook_endpoints
 from paykeep.web.api.endpoint import Api, body_doc
+from paykeep.web.api.route import ApiRoute
 from paykeep.wire.params import ExpandParams
 from paykeep.wire.webhook_endpoints import (
     WebhookAttemptList,
@@ -17,7 +18,7 @@ from paykeep.wire.webhook_endpoints import (
     render_webhook_endpoint,
 )
 
-router = APIRouter(prefix="/v1/webhook_endpoints", tags=["webhook_endpoints"])
+router = APIRouter(prefix="/v1/webhook_endpoints", tags=["webhook_endpoints"], route_class=ApiRoute)
 
 
 @router.post("", **body_doc(WebhookEndpointCreate))
@@ -27,16 +28,18 @@ def create_webhook_endpoint(api: Api) -> Response:
 
 
 @router.get("", **body_doc(WebhookEndpointList, query=True))
-def list_webhook_endpoints(api: Api) -> Response:
-    p = api.params(WebhookEndpointList)
-    return api.list(lambda ctx: webhook_endpoints.list_webhook_endpoints(ctx, p), render_webhook_endpoint)
+async def list_webhook_endpoints(api: Api) -> Response:
+    return await api.list(
+        WebhookEndpointList, lambda ctx, p: webhook_endpoints.list_webhook_endpoints(ctx, p),
+        render_webhook_endpoint,
+    )
 
 
 @router.get("/{endpoint_id}", **body_doc(WebhookEndpointRetrieve, query=True))
-def retrieve_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
-    api.params(WebhookEndpointRetrieve)
-    return api.read(
-        lambda ctx: webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id), render_webhook_endpoint
+async def retrieve_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
+    return await api.read(
+        WebhookEndpointRetrieve, lambda ctx, p: webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id),
+        render_webhook_endpoint,
     )
 
 
@@ -57,8 +60,8 @@ def delete_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
 
 
 @router.get("/{endpoint_id}/attempts", **body_doc(WebhookAttemptList, query=True))
-def list_webhook_attempts(endpoint_id: str, api: Api) -> Response:
-    p = api.params(WebhookAttemptList)
-    return api.list(
-        lambda ctx: webhook_endpoints.list_webhook_attempts(ctx, endpoint_id, p), render_webhook_attempt
+async def list_webhook_attempts(endpoint_id: str, api: Api) -> Response:
+    return await api.list(
+        WebhookAttemptList, lambda ctx, p: webhook_endpoints.list_webhook_attempts(ctx, endpoint_id, p),
+        render_webhook_attempt,
     )
