@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+import time
 
 _PAN = re.compile(r"(?<![\d_])(?:\d[ -]?){12,18}\d(?!\d)")
 _SECRET = re.compile(r"\b(sk|pk|rk|whsec)_(test_|live_)?[A-Za-z0-9]{6,}")
@@ -28,10 +29,30 @@ class RedactingFormatter(logging.Formatter):
         return line if getattr(record, "redacted", False) and not record.exc_info else redact(line)
 
 
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class ServerHandler(logging.StreamHandler):
+    """The handler `configure_logging` installs (stderr, redacting formatter). Access lines, when this is
+    where they would end up anyway, are written to it directly (`log_request`)."""
+
+    def write_line(self, line: str) -> None:
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.flush()
+        finally:
+            self.release()
+
+
+_server_handler: ServerHandler | None = None
+
+
 def configure_logging(level: str = "info") -> None:
     """Every handler on the root logger and uvicorn's loggers formats through the redactor."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    global _server_handler
+    handler = _server_handler = ServerHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(LINE_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -46,15 +67,57 @@ access_log = logging.getLogger("paykeep.access")
 
 
 def log_request(method: str, path: str, status: int, latency_ms: float, request_id: str) -> None:
-    """One JSON object per request: method, path, status, latency_ms, request_id (the line is still redacted
-    by the handler's formatter: the path is the client's)."""
-    if access_log.isEnabledFor(logging.INFO):
-        access_log.info('{"method":%s,"path":%s,"status":%d,"latency_ms":%.2f,"request_id":%s}',
-                        _json(redact(method)), _json(redact(path)), status, latency_ms, _json(request_id),
-                        extra=_REDACTED)
+    """One JSON object per request: method, path, status, latency_ms, request_id. The path is the client's and
+    is redacted here; the rest is ours.
+
+    When the line would go nowhere but to the server's own handler, it is formatted here (the same
+    `LINE_FORMAT`) and written to that handler directly: a LogRecord, its formatting and the handler chain
+    cost ~40 us of a ~250 us GET. Anywhere else (a level, filter or handler of someone's own, pytest's
+    caplog) it goes through `logging` as any other line."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    if method not in _METHODS:
+        method = redact(method)
+    message = (f'{{"method":{_json(method)},"path":{_json(redact(path))},"status":{status:d},'
+               f'"latency_ms":{latency_ms:.2f},"request_id":{_json(request_id)}}}')
+    handler = _direct_handler()
+    if handler is None:
+        access_log.info("%s", message, extra=_REDACTED)
+    else:
+        handler.write_line(f"{_timestamp()} INFO {access_log.name} {message}")
 
 
 _REDACTED = {"redacted": True}
+_METHODS = frozenset({"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"})
+
+
+def _direct_handler() -> ServerHandler | None:
+    """The server's handler if an access line would reach it and nothing else, unchanged."""
+    handler = _server_handler
+    if handler is None or handler.filters or handler.level > logging.INFO:
+        return None
+    logger: logging.Logger | None = access_log
+    while logger is not None:
+        if logger.filters or (logger.handlers and logger.handlers != [handler]):
+            return None
+        if logger.handlers:
+            return handler if logger is logging.root else None
+        logger = logger.parent if logger.propagate else None
+    return None
+
+
+_second = -1
+_second_text = ""
+
+
+def _timestamp() -> str:
+    """`logging.Formatter`'s default asctime ("2026-11-26 09:10:08,123"); the seconds formatted once."""
+    global _second, _second_text
+    now = time.time()
+    second = int(now)
+    if second != _second:
+        _second_text, _second = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)), second
+    return f"{_second_text},{int((now - second) * 1000):03d}"
 
 
 _json = json.JSONEncoder(ensure_ascii=False).encode

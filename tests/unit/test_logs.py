@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 import pytest
 
-from paykeep.logs import RedactingFormatter, log_request, redact
+from paykeep.logs import RedactingFormatter, configure_logging, log_request, redact
 
 CARDS = [
     "4242424242424242",
@@ -167,3 +168,23 @@ def test_an_access_line_with_a_card_number_or_key_in_its_path_is_redacted() -> N
     assert "req_1838767497487056896" in out and out.count("\n") == 2
     for line in out.splitlines():
         json.loads(line.split(" ", 2)[2])  # still one JSON object per line
+
+
+def test_the_servers_access_line_has_the_format_of_every_other_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Under `paykeep serve` an access line is written straight to the server's handler (no LogRecord); it must
+    # read exactly like a line that went through logging, and still be redacted.
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("info")
+        log_request("GET", "/v1/customers/4242424242424242", 404, 0.5, "req_1838767497487056896")
+        logging.getLogger("paykeep.other").info("through logging")
+    finally:
+        root.handlers[:], root.level = saved
+    direct, through_logging = capsys.readouterr().err.splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(stamp + r" INFO paykeep\.access \{.*\}", direct), direct
+    assert re.fullmatch(stamp + r" INFO paykeep\.other through logging", through_logging), through_logging
+    entry = json.loads(direct.split(" ", 4)[4])
+    assert entry["path"] == "/v1/customers/[redacted-number ••••4242]" and entry["status"] == 404
+    assert entry["latency_ms"] == 0.5 and entry["request_id"] == "req_1838767497487056896"
