@@ -71,6 +71,15 @@ def _transaction_factory(db: Database) -> Callable[[bool], contextlib.AbstractCo
     return transaction
 
 
+def _loop_read_factory(db: Database) -> Callable[[], contextlib.AbstractContextManager[Any]]:
+    @contextlib.contextmanager
+    def transaction() -> Iterator[SqlUnitOfWork]:
+        with db.read_on_loop() as conn:
+            yield SqlUnitOfWork(conn)
+
+    return transaction
+
+
 def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock | None = None) -> Runtime:
     """Open the database and keys. With `initialise`, migrate and create what is missing (init/serve)."""
     db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous,
@@ -86,7 +95,7 @@ def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock 
         secrets=keyring,
         public_url=settings.base_url,
         transaction=_transaction_factory(db),
-        inline_reads=db.is_sqlite,
+        inline_reads=_loop_read_factory(db) if db.is_sqlite else None,
     )
     runtime = Runtime(settings=settings, db=db, keyring=keyring, deps=deps)
     deps.notify_outbox = runtime.wake_outbox

@@ -81,3 +81,33 @@ def test_postgres_pool_is_bounded_and_reports_its_use(database_url):
         assert db.pool_status()["checked_out"] == 0 and sum(seen) == 0
     finally:
         db.dispose()
+
+
+def test_reads_on_the_event_loop_reuse_one_connection_and_each_sees_the_latest_commit(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'loop.db'}")
+    try:
+        with db.begin(write=True) as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        seen_connections = set()
+        for n in range(3):
+            with db.begin(write=True) as conn:  # committed by a pooled connection ...
+                conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            with db.read_on_loop() as conn:  # ... and seen by the next read on the loop's own connection
+                assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == n + 1
+                seen_connections.add(id(conn.connection.dbapi_connection))
+        assert len(seen_connections) == 1
+        with db.read_on_loop() as outer, db.read_on_loop() as inner:  # nested: a pooled connection
+            assert outer.connection.dbapi_connection is not inner.connection.dbapi_connection
+            assert inner.execute(text("SELECT count(*) FROM t")).scalar_one() == 3
+        other: list[object] = []
+
+        def from_another_thread() -> None:
+            with db.read_on_loop() as conn:
+                other.append(conn.connection.dbapi_connection)
+
+        worker = threading.Thread(target=from_another_thread)
+        worker.start()
+        worker.join(30)
+        assert other and id(other[0]) not in seen_connections
+    finally:
+        db.dispose()

@@ -58,9 +58,10 @@ class Deps:
     vault: Any = None
     card_network: Any = None
     merchant_name: str = "paykeep test merchant"
-    # Read transactions answer in microseconds (SQLite): the web layer runs them on the event loop rather than
-    # handing each to a worker thread. False where a read is a network round trip (PostgreSQL).
-    inline_reads: bool = False
+    # Where a read transaction answers in microseconds (SQLite), a read transaction for the event loop's own
+    # thread: the web layer runs reads there rather than handing each to a worker thread and back. None where
+    # a read is a network round trip (PostgreSQL): reads go to the threadpool.
+    inline_reads: Callable[[], AbstractContextManager[UnitOfWork]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def begin(self, *, write: bool) -> AbstractContextManager[UnitOfWork]:

@@ -53,6 +53,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock: _WriterLock | None = None
         self._group_commit: _GroupCommit | None = None
+        self._loop_reader: Connection | None = None  # see read_on_loop
+        self._loop_thread: int | None = None
         if self.is_sqlite:
             database = make_url(url).database
             path = os.path.abspath(database) if database and database != ":memory:" else None
@@ -113,6 +115,32 @@ class Database:
                 raise
             raise TransactionConflict(reason) from exc
 
+    @contextlib.contextmanager
+    def read_on_loop(self) -> Iterator[Connection]:
+        """A read transaction for code on the event loop (SQLite only): on one connection this process keeps
+        for it, so a GET pays no pool checkout and check-in (~10 us of ~25 for a read transaction). Reads on
+        the loop run one after another (no await inside), so one connection serves them all; any other thread,
+        or a read opened inside another, gets a pooled connection as `begin` gives."""
+        conn = self._loop_reader
+        thread = threading.get_ident()
+        if conn is not None and (self._loop_thread != thread or conn.in_transaction() or conn.closed):
+            with self.begin(write=False) as pooled:
+                yield pooled
+            return
+        if conn is None:
+            conn = self._loop_reader = self.engine.connect()
+            self._loop_thread = thread
+        try:
+            with conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            if conn.invalidated:
+                self._loop_reader = None
+            reason = conflict_reason(exc)
+            if reason is None:
+                raise
+            raise TransactionConflict(reason) from exc
+
     @property
     def pool_limit(self) -> int:
         """The most connections this process's pool opens at once."""
@@ -134,6 +162,9 @@ class Database:
         return {"size": size, "checked_out": checked_out, "open": max(0, size + overflow)}
 
     def dispose(self) -> None:
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+            self._loop_reader = None
         self.engine.dispose()
         if self._write_lock is not None:
             self._write_lock.close()

@@ -10,6 +10,7 @@ import random
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
@@ -132,12 +133,13 @@ class ApiRequest:
         Where a read costs microseconds (SQLite: `deps.inline_reads`) it runs right here on the event loop:
         a hop to a worker thread and back would cost more than the read. Elsewhere (PostgreSQL: a network
         round trip) it runs in the threadpool."""
-        if self.deps.inline_reads:
-            return self._read_now(model, run)
-        return await run_in_threadpool(self._read_now, model, run)
+        if self.deps.inline_reads is not None:
+            return self._read_now(model, run, self.deps.inline_reads)
+        return await run_in_threadpool(self._read_now, model, run, lambda: self.deps.begin(write=False))
 
-    def _read_now(self, model: type[P], run: ReadStep[P]) -> Response:
-        with self.deps.begin(write=False) as uow:
+    def _read_now(self, model: type[P], run: ReadStep[P],
+                  transaction: Callable[[], AbstractContextManager[UnitOfWork]]) -> Response:
+        with transaction() as uow:
             self._caller = self._authenticate_in(uow)
             body = run(uow, self._validate(model))
         return json_response(body)
