@@ -1,60 +1,38 @@
-"""The ASGI application: /v1 API, hosted pages, health; request ids, access log and the error envelope."""
+"""The ASGI application: /v1 API, hosted pages, health; the error envelope. Request ids, metrics and the
+access log: web/front_door.py."""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import pkgutil
-import time
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from paykeep import __version__
 from paykeep.domain.errors import InvalidRequest, PaykeepError
-from paykeep.logs import log_request
 from paykeep.services.ports import Deps
+from paykeep.web import pages
 from paykeep.web.api import routes as api_routes
 from paykeep.web.api.endpoint import json_response
 from paykeep.web.api.errors import envelope, internal_error, status_for
 from paykeep.web.api.ratelimit import RateLimiter
+from paykeep.web.front_door import FrontDoor
 
 log = logging.getLogger("paykeep.web")
 
 
-class RequestIdMiddleware:
-    """Gives every request an id (the `Request-Id` header on every response) and logs one line per request."""
+class PaykeepApp(FastAPI):
+    """FastAPI with the front door (web/front_door.py) outside its middleware stack: Request-Id, metrics,
+    the access line, and the short way to the /v1 routes."""
 
-    def __init__(self, app: ASGIApp, deps: Deps) -> None:
-        self.app = app
-        self.deps = deps
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = self.deps.ids.new("req")
-        scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status_holder = {"status": 500}
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"request-id", request_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            log_request(scope["method"], scope["path"], status_holder["status"],
-                        (time.perf_counter() - started) * 1000, request_id)
+    def build_middleware_stack(self) -> ASGIApp:
+        return FrontDoor(super().build_middleware_stack(), self)
 
 
 def _error_response(err: PaykeepError) -> Response:
@@ -129,19 +107,13 @@ def _include_package_routers(app: FastAPI, package: Any) -> None:
 
 def create_app(deps: Deps, *, rate_limit: float = 0.0, extras: dict[str, Any] | None = None) -> FastAPI:
     """Build the app around already-built deps (see bootstrap). No module-level app exists."""
-    app = FastAPI(title="paykeep", version=__version__, docs_url="/docs", redoc_url=None)
+    app = PaykeepApp(title="paykeep", version=__version__, docs_url="/docs", redoc_url=None)
     app.state.deps = deps
     app.state.limiter = RateLimiter(rate_limit)
     for name, value in (extras or {}).items():
         setattr(app.state, name, value)
     _install_error_handlers(app)
-    _include_package_routers(app, api_routes)
-    try:
-        from paykeep.web import pages
-    except ImportError:  # pragma: no cover
-        pages = None
-    if pages is not None:
-        _include_package_routers(app, pages)
+    _include_package_routers(app, api_routes)  # first: the front door's short way relies on it
+    _include_package_routers(app, pages)
     app.openapi = lambda: _openapi_with_defs(app)  # type: ignore[method-assign]
-    app.add_middleware(RequestIdMiddleware, deps=deps)
     return app

@@ -18,7 +18,6 @@ import hmac
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from paykeep.services import metrics as stats
 from paykeep.services.ports import Deps
@@ -79,35 +78,23 @@ def route_template(scope: Scope) -> str:
     return str(path) if path else UNMATCHED
 
 
-class MetricsMiddleware:
-    """Counts every HTTP request by route template and status and observes its latency."""
+class RequestMetrics:
+    """Counts every HTTP request by route template and status and observes its latency (called by the front
+    door, web/front_door.py, around every request)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         # (method, route, status) -> its counter and histogram children: `labels()` costs more than the
         # increment. Bounded: route templates and status codes are few, and any other method is one key.
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = {"code": 500}
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
+    def started(self) -> None:
         IN_FLIGHT.inc()
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            IN_FLIGHT.dec()
-            counter, histogram = self._series(scope, status["code"])
-            counter.inc()
-            histogram.observe(time.perf_counter() - started)
+
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        IN_FLIGHT.dec()
+        counter, histogram = self._series(scope, status)
+        counter.inc()
+        histogram.observe(seconds)
 
     def _series(self, scope: Scope, status: int) -> tuple[Any, Any]:
         method = scope["method"] if scope["method"] in _METHODS else "other"
@@ -184,7 +171,7 @@ def token_accepted(expected: str | None, authorization: str) -> bool:
 
 def instrument(app: Any, pool: Any) -> None:
     """Count requests on `app` and track `pool` (a Database: watch_pool, pool_limit) use."""
-    app.add_middleware(MetricsMiddleware)
+    app.state.request_metrics = RequestMetrics()
     pool.watch_pool(DB_POOL_CHECKED_OUT.inc, DB_POOL_CHECKED_OUT.dec)
     DB_POOL_LIMIT.set(pool.pool_limit)
     if os.environ.get(MULTIPROC_ENV):
