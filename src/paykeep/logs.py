@@ -16,9 +16,14 @@ _CVC_FIELD = re.compile(r"(cvc[\"'\]=:\s]+)\d{3,4}", re.IGNORECASE)
 
 def redact(text: str) -> str:
     text = _PAN.sub(lambda m: "[redacted-number ••••" + re.sub(r"\D", "", m.group(0))[-4:] + "]", text)
-    text = _SECRET.sub(lambda m: f"{m.group(1)}_{m.group(2) or ''}[redacted]", text)
-    text = _CLIENT_SECRET.sub("_secret_[redacted]", text)
-    return _CVC_FIELD.sub(r"\1[redacted]", text)
+    # The other three cannot match without their literal part; looking for it first is ~40x cheaper.
+    if "k_" in text or "whsec_" in text:
+        text = _SECRET.sub(lambda m: f"{m.group(1)}_{m.group(2) or ''}[redacted]", text)
+    if "_secret_" in text:
+        text = _CLIENT_SECRET.sub("_secret_[redacted]", text)
+    if "cvc" in text.lower():
+        text = _CVC_FIELD.sub(r"\1[redacted]", text)
+    return text
 
 
 class RedactingFormatter(logging.Formatter):

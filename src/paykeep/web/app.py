@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paykeep import __version__
 from paykeep.domain.errors import InvalidRequest, PaykeepError
@@ -33,6 +33,17 @@ class PaykeepApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return FrontDoor(super().build_middleware_stack(), self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # FastAPI's own __call__ asks, on every request, whether OpenTelemetry is configured (it never is
+        # here: paykeep exports Prometheus metrics); requests go straight to the stack as in Starlette.
+        if scope["type"] == "http" and not self.root_path:
+            scope["app"] = self
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
+            await self.middleware_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _error_response(err: PaykeepError) -> Response:

@@ -44,7 +44,7 @@ class FrontDoor:
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"request-id", request_id.encode())
         started = time.perf_counter()
-        status = 500
+        status = 0  # until the response starts
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -61,9 +61,19 @@ class FrontDoor:
             if target is None:
                 await self.app(scope, receive, send_with_id)
             else:
-                await self._serve(target, scope, receive, send_with_id)
+                try:
+                    await self._serve(target, scope, receive, send_with_id)
+                except Exception as exc:
+                    handler, unexpected = self._handler_for(exc)
+                    if handler is None or status:  # nothing to answer with, or the answer has begun
+                        raise
+                    response = await handler(Request(scope, receive), exc)
+                    await response(scope, receive, send_with_id)
+                    if unexpected:
+                        raise
         finally:
             seconds = time.perf_counter() - started
+            status = status or 500  # no response at all: the server answers 500
             if metrics is not None:
                 metrics.finished(scope, status, seconds)
             log_request(scope["method"], scope["path"], status, seconds * 1000, request_id)
@@ -87,23 +97,7 @@ class FrontDoor:
         scope["route"] = route
         scope["endpoint"] = route.endpoint
         scope["path_params"] = path_params
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await route.app(scope, receive, send_tracked)
-        except Exception as exc:
-            handler, unexpected = self._handler_for(exc)
-            if handler is None or started:
-                raise
-            response = await handler(Request(scope, receive), exc)
-            await response(scope, receive, send_tracked)
-            if unexpected:
-                raise
+        await route.app(scope, receive, send)
 
     def _handler_for(self, exc: Exception) -> tuple[Any, bool]:
         """The app's handler for `exc` (nearest class first), and whether it is the 500 handler."""

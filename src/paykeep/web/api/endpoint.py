@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -47,7 +46,10 @@ TRANSACTION_ATTEMPTS = 4
 
 
 def dumps(body: dict[str, Any]) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(body)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps would build one per call
 
 
 def json_response(body: dict[str, Any] | str, status: int = 200,
@@ -89,7 +91,7 @@ class ApiRequest:
                 "This API call cannot be made with a publishable API key. Please use a secret API key."
             )
         key = self.request.headers.get("idempotency-key") if self.request.method == "POST" else None
-        return replace(caller, request_id=self.request_id, idempotency_key=key or None)
+        return Caller(caller.account_id, caller.livemode, caller.publishable, self.request_id, key or None)
 
     # -- what --------------------------------------------------------------------------------------
     def params(self, model: type[P]) -> P:
@@ -303,14 +305,15 @@ async def _read_raw(request: Request) -> dict[str, Any]:
         check_text("id", str(value))
         if len(str(value)) > MAX_PATH_ID_LENGTH:
             raise ParameterInvalid("id", f"Invalid id: at most {MAX_PATH_ID_LENGTH} characters.")
+    query = request.scope.get("query_string", b"").decode()  # what request.url.query holds, without a URL
     if request.method in ("GET", "DELETE"):
-        raw = decode_query(request.url.query)
+        raw = decode_query(query)
         if request.method == "DELETE":
             raw.update(decode_body(request.headers.get("content-type", ""), await request.body()))
         return raw
     raw = decode_body(request.headers.get("content-type", ""), await request.body())
-    if request.url.query:
-        for name, value in decode_query(request.url.query).items():
+    if query:
+        for name, value in decode_query(query).items():
             raw.setdefault(name, value)
     return raw
 
