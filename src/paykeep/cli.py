@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,11 @@ events_app = typer.Typer(help="Events and webhook deliveries.", no_args_is_help=
 app.add_typer(events_app, name="events")
 console = Console(stderr=True)
 SHUTDOWN_GRACE_S = 30  # on SIGTERM, how long in-flight requests may take before connections are closed
+_UVICORN: dict[str, Any] = {
+    "log_config": None, "access_log": False, "timeout_graceful_shutdown": SHUTDOWN_GRACE_S,
+    # one write per response (web/http_protocol.py); PAYKEEP_HTTP_PROTOCOL=httptools for uvicorn's own
+    "http": os.environ.get("PAYKEEP_HTTP_PROTOCOL") or "paykeep.web.http_protocol:CoalescingHttpToolsProtocol",
+}
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")]
 KeyFileOpt = Annotated[Path | None, typer.Option("--key-file", help="Master key file (PAYKEEP_KEY_FILE)")]
@@ -111,10 +117,9 @@ def serve(
         runtime.close()
         bootstrap.export_settings(settings)
         uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_config=None, access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+                    **_UVICORN)
         return
-    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, **_UVICORN)
 
 
 @app.command()
