@@ -111,7 +111,8 @@ def paykeep_env(workdir: Path) -> dict[str, str]:
         PAYKEEP_DATABASE_URL=f"sqlite:///{workdir / 'paykeep.db'}",
         PAYKEEP_KEY_FILE=str(workdir / "paykeep.key"),
     )
-    for name in ("PAYKEEP_SQLITE_SYNCHRONOUS", "PAYKEEP_LOG_LEVEL", "PAYKEEP_HTTP_PROTOCOL"):  # compare settings
+    # compare settings
+    for name in ("PAYKEEP_SQLITE_SYNCHRONOUS", "PAYKEEP_LOG_LEVEL", "PAYKEEP_HTTP_PROTOCOL"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env

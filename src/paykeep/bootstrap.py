@@ -272,7 +272,8 @@ def run_worker_forever(runtime: Runtime) -> None:
 
 
 def rotate_master_key(runtime: Runtime, new_key_file: Any = None) -> Any:
-    """Re-wrap every data key under a fresh master key, written to `new_key_file` (default: replace the key file)."""
+    """Re-wrap every data key under a fresh master key, written to `new_key_file`
+    (default: replace the key file)."""
     from pathlib import Path
 
     new_key = generate_master_key()

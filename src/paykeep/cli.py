@@ -17,7 +17,9 @@ from paykeep.adapters.vault.keyring import MasterKeyError
 from paykeep.config import DEFAULT_PORT, Settings
 from paykeep.logs import configure_logging
 
-app = typer.Typer(help="paykeep: a self-hosted WooshPay/Stripe-shaped payment API server.", no_args_is_help=True)
+app = typer.Typer(
+    help="paykeep: a self-hosted WooshPay/Stripe-shaped payment API server.", no_args_is_help=True
+)
 keys_app = typer.Typer(help="Vault and master key operations.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
@@ -29,10 +31,14 @@ SHUTDOWN_GRACE_S = 30  # on SIGTERM, how long in-flight requests may take before
 _UVICORN: dict[str, Any] = {
     "log_config": None, "access_log": False, "timeout_graceful_shutdown": SHUTDOWN_GRACE_S,
     # one write per response (web/http_protocol.py); PAYKEEP_HTTP_PROTOCOL=httptools for uvicorn's own
-    "http": os.environ.get("PAYKEEP_HTTP_PROTOCOL") or "paykeep.web.http_protocol:CoalescingHttpToolsProtocol",
+    "http": (
+        os.environ.get("PAYKEEP_HTTP_PROTOCOL") or "paykeep.web.http_protocol:CoalescingHttpToolsProtocol"
+    ),
 }
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")
+]
 KeyFileOpt = Annotated[Path | None, typer.Option("--key-file", help="Master key file (PAYKEEP_KEY_FILE)")]
 
 
@@ -90,7 +96,9 @@ def serve(
     db: DbOpt = None,
     key_file: KeyFileOpt = None,
     public_url: Annotated[str | None, typer.Option("--public-url", help="Base of URLs handed out")] = None,
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not deliver webhooks in-process")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not deliver webhooks in-process")
+    ] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="API processes (uvicorn workers)")] = 1,
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
@@ -136,8 +144,12 @@ def worker(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
 def keys_rotate(
     db: DbOpt = None,
     key_file: KeyFileOpt = None,
-    master: Annotated[bool, typer.Option("--master", help="Re-wrap data keys under a new master key")] = False,
-    new_key_file: Annotated[Path | None, typer.Option("--new-key-file", help="Where to write the new master key")] = None,
+    master: Annotated[
+        bool, typer.Option("--master", help="Re-wrap data keys under a new master key")
+    ] = False,
+    new_key_file: Annotated[
+        Path | None, typer.Option("--new-key-file", help="Where to write the new master key")
+    ] = None,
 ) -> None:
     """New data-key version for new cards (old cards still decrypt); with --master, rotate the master key."""
     from paykeep import bootstrap
@@ -262,10 +274,15 @@ def events_resend(
 
 @app.command()
 def demo(
-    base_url: Annotated[str | None, typer.Option("--base-url", help="A running paykeep (default: start one)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="A running paykeep (default: start one)")
+    ] = None,
     key: Annotated[str | None, typer.Option("--key", help="Its test secret key (with --base-url)")] = None,
 ) -> None:
-    """Run the seed guide end to end: save cards (with and without 3-D Secure), charge them later, webhooks."""
+    (
+        "Run the seed guide end to end: save cards (with and without 3-D Secure), "
+        "charge them later, webhooks."
+    )
     from paykeep.demo import run_demo
 
     raise typer.Exit(run_demo(base_url, key))

@@ -268,14 +268,17 @@ def test_an_empty_header_is_no_key(api: httpx.Client) -> None:
 
 
 def test_stored_responses_do_not_hold_secrets_in_clear(server: PaykeepServer, api: httpx.Client) -> None:
-    """A webhook endpoint's secret is shown once; its idempotent replay must not sit in the database in clear."""
+    """A webhook endpoint's secret is shown once; its idempotent replay must not sit in the database
+    in clear."""
     from support.databases import dump_database_bytes
 
     key = str(uuid.uuid4())
-    first = api.post("/v1/webhook_endpoints", data={"url": "https://example.com/hook", "enabled_events[]": "*"},
+    first = api.post("/v1/webhook_endpoints",
+                     data={"url": "https://example.com/hook", "enabled_events[]": "*"},
                      headers={"Idempotency-Key": key})
     assert first.status_code == 200
-    replay = api.post("/v1/webhook_endpoints", data={"url": "https://example.com/hook", "enabled_events[]": "*"},
+    replay = api.post("/v1/webhook_endpoints",
+                      data={"url": "https://example.com/hook", "enabled_events[]": "*"},
                       headers={"Idempotency-Key": key})
     assert replay.headers.get("idempotent-replayed") == "true"
     assert replay.json() == first.json()

@@ -170,7 +170,9 @@ def test_an_access_line_with_a_card_number_or_key_in_its_path_is_redacted() -> N
         json.loads(line.split(" ", 2)[2])  # still one JSON object per line
 
 
-def test_the_servers_access_line_has_the_format_of_every_other_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_servers_access_line_has_the_format_of_every_other_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # Under `paykeep serve` an access line is written straight to the server's handler (no LogRecord); it must
     # read exactly like a line that went through logging, and still be redacted.
     root = logging.getLogger()

@@ -23,10 +23,12 @@ _LENGTHS = {
 class CardNumber:
     """A card number that prints as `•••• 4242`, refuses to be pickled, and opens only through reveal().
 
-    Only the vault and the card network adapter may call reveal() (checked by tests/unit/test_reveal_callers.py).
+    Only the vault and the card network adapter may call reveal()
+    (checked by tests/unit/test_reveal_callers.py).
     """
 
     __slots__ = ("_digits",)
+    _digits: str
 
     def __init__(self, digits: str) -> None:
         object.__setattr__(self, "_digits", digits)
@@ -35,11 +37,11 @@ class CardNumber:
         raise AttributeError("CardNumber is immutable")
 
     def reveal(self) -> str:
-        return self._digits  # type: ignore[no-any-return]
+        return self._digits
 
     @property
     def last4(self) -> str:
-        return self._digits[-4:]  # type: ignore[no-any-return]
+        return self._digits[-4:]
 
     @property
     def brand(self) -> str:
@@ -68,6 +70,7 @@ class Cvc:
     """A CVC: masked like CardNumber, never stored; lives only in memory during a confirm."""
 
     __slots__ = ("_digits",)
+    _digits: str
 
     def __init__(self, digits: str) -> None:
         object.__setattr__(self, "_digits", digits)
@@ -76,7 +79,7 @@ class Cvc:
         raise AttributeError("Cvc is immutable")
 
     def reveal(self) -> str:
-        return self._digits  # type: ignore[no-any-return]
+        return self._digits
 
     def __repr__(self) -> str:
         return "Cvc('•••')"
@@ -162,7 +165,9 @@ def check_number(raw: Any) -> CardNumber:
 
 
 def check_expiry(raw_month: Any, raw_year: Any, *, year_now: int, month_now: int) -> tuple[int, int]:
-    month = _as_int(raw_month, "invalid_expiry_month", "exp_month", "Your card's expiration month is invalid.")
+    month = _as_int(
+        raw_month, "invalid_expiry_month", "exp_month", "Your card's expiration month is invalid."
+    )
     if not 1 <= month <= 12:
         raise _card_error("invalid_expiry_month", "exp_month", "Your card's expiration month is invalid.")
     year = _as_int(raw_year, "invalid_expiry_year", "exp_year", "Your card's expiration year is invalid.")

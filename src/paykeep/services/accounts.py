@@ -165,7 +165,9 @@ def authenticate(uow: UnitOfWork, deps: Deps, raw_key: str) -> Caller:
     expired = key["expires_at"] is not None and key["expires_at"] <= deps.clock.now_ms()
     if not hmac.compare_digest(stored.encode(), raw_key.encode()) or key["revoked"] or expired:
         raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
-    return Caller(account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable")
+    return Caller(
+        account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable"
+    )
 
 
 def _masked(raw: str) -> str:
@@ -174,7 +176,7 @@ def _masked(raw: str) -> str:
 
 def _no_key_message(raw: str) -> str:
     if not raw:
-        return ("You did not provide an API key. You need to provide your API key in the Authorization header, "
-                "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY') or HTTP Basic auth with the "
-                "key as the username.")
+        return ("You did not provide an API key. You need to provide your API key in the Authorization "
+                "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY') or HTTP Basic "
+                "auth with the key as the username.")
     return f"Invalid API Key provided: {_masked(raw)}"

@@ -29,7 +29,9 @@ def model_or_none(value: Any) -> Any:
     return value.model_dump(exclude_none=False) if hasattr(value, "model_dump") else value
 
 
-def page(ctx: Context, table: str, kind: str, params: ListParams, **filters: Any) -> tuple[list[dict[str, Any]], bool]:
+def page(
+    ctx: Context, table: str, kind: str, params: ListParams, **filters: Any
+) -> tuple[list[dict[str, Any]], bool]:
     """A cursor page; an unknown cursor id is a 404 naming the cursor parameter."""
     repo = getattr(ctx.uow, table)
     if params.starting_after is not None and params.ending_before is not None:
@@ -38,7 +40,7 @@ def page(ctx: Context, table: str, kind: str, params: ListParams, **filters: Any
         value = getattr(params, cursor)
         if value is not None and repo.get(ctx.scope, value) is None:
             raise ResourceMissing(kind, value, param=cursor)
-    return repo.page(  # type: ignore[no-any-return]
+    return repo.page(
         ctx.scope,
         limit=params.limit,
         starting_after=params.starting_after,

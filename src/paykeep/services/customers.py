@@ -40,7 +40,7 @@ def create_customer(ctx: Context, params: CustomerCreate) -> dict[str, Any]:
         "created": ctx.now_ms(),
         "metadata": {},
         "deleted": False,
-        **{name: None for name in _TEXT_FIELDS + _OBJECT_FIELDS},
+        **dict.fromkeys(_TEXT_FIELDS + _OBJECT_FIELDS),
     }
     row.update(_changes(params, None))
     ctx.uow.customers.insert(row)

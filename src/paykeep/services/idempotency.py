@@ -30,11 +30,16 @@ def fingerprint(deps: Deps, params: dict[str, Any]) -> str:
 
 def check_key(key: str) -> None:
     if len(key) > MAX_KEY_LENGTH:
-        raise ParameterInvalid("Idempotency-Key", f"Idempotency keys can be up to {MAX_KEY_LENGTH} characters long.")
+        raise ParameterInvalid(
+            "Idempotency-Key", f"Idempotency keys can be up to {MAX_KEY_LENGTH} characters long."
+        )
 
 
 def claim(deps: Deps, caller: Caller, key: str, method: str, path: str, print_: str) -> StoredResponse | None:
-    """None: this request owns the key now. A StoredResponse: replay it. Raises on misuse or a running twin."""
+    """None: this request owns the key now. A StoredResponse: replay it.
+
+    Raises on misuse or a running twin.
+    """
     now = deps.clock.now_ms()
     with deps.begin(write=True) as uow:
         repo = uow.idempotency_keys
@@ -72,7 +77,9 @@ def claim(deps: Deps, caller: Caller, key: str, method: str, path: str, print_: 
                                 {"created": now, "request_id": caller.request_id or ""})
                 return None
             raise IdempotencyInUse(_in_use_message())
-        return StoredResponse(status=row["response_status"], body=_open_body(deps, caller, key, row["response_body"]))
+        return StoredResponse(
+            status=row["response_status"], body=_open_body(deps, caller, key, row["response_body"])
+        )
 
 
 def _aad(caller: Caller, key: str) -> bytes:

@@ -45,22 +45,26 @@ class Behaviour:
 FRICTIONLESS = Behaviour("succeeds frictionless")
 
 TEST_CARDS: dict[str, Behaviour] = {
-    **{number: FRICTIONLESS for number in (
+    **dict.fromkeys((
         "4111111111111111", "4242424242424242", "4761344136141390", "5555555555554444",
-        "378282246310005", "6011111111111117", "3566002020360505", "6200000000000005")},
-    "4462030000000000": Behaviour("challenge on setup and on-session payments; off-session with the saved card "
-                                  "succeeds", challenge="setup_and_on_session"),
-    "4000002500003155": Behaviour("challenge on setup and on-session payments; off-session with the saved card "
-                                  "succeeds", challenge="setup_and_on_session"),
-    "4000002760003184": Behaviour("challenge every time; off-session -> authentication_required", challenge="always"),
+        "378282246310005", "6011111111111117", "3566002020360505", "6200000000000005"), FRICTIONLESS),
+    "4462030000000000": Behaviour("challenge on setup and on-session payments; off-session with the saved "
+                                  "card succeeds", challenge="setup_and_on_session"),
+    "4000002500003155": Behaviour("challenge on setup and on-session payments; off-session with the saved "
+                                  "card succeeds", challenge="setup_and_on_session"),
+    "4000002760003184": Behaviour("challenge every time; off-session -> authentication_required",
+                                  challenge="always"),
     "4000000000003220": Behaviour("3DS2 challenge, succeeds after authentication", challenge="always"),
     "4000008260003178": Behaviour("challenge, then declined insufficient_funds", challenge="always",
                                   decline_after_challenge=_decline("card_declined", "insufficient_funds")),
-    "4000000000000002": Behaviour("card_declined / generic_decline", decline=_decline("card_declined", "generic_decline")),
+    "4000000000000002": Behaviour("card_declined / generic_decline",
+                                  decline=_decline("card_declined", "generic_decline")),
     "4000000000009995": Behaviour("card_declined / insufficient_funds",
                                   decline=_decline("card_declined", "insufficient_funds")),
-    "4000000000009987": Behaviour("card_declined / lost_card", decline=_decline("card_declined", "lost_card")),
-    "4000000000009979": Behaviour("card_declined / stolen_card", decline=_decline("card_declined", "stolen_card")),
+    "4000000000009987": Behaviour("card_declined / lost_card",
+                                  decline=_decline("card_declined", "lost_card")),
+    "4000000000009979": Behaviour("card_declined / stolen_card",
+                                  decline=_decline("card_declined", "stolen_card")),
     "4000000000000069": Behaviour("expired_card", decline=_decline("expired_card")),
     "4000000000000127": Behaviour("incorrect_cvc", decline=_decline("incorrect_cvc")),
     "4000000000000119": Behaviour("processing_error", decline=_decline("processing_error")),

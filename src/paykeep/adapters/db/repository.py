@@ -80,7 +80,10 @@ def _select_rows(conn: Connection, key: tuple[Any, ...], build: Callable[[], Any
 
 
 class TableRepository:
-    """Rows are plain dicts keyed by column name. Filters: `col`, `col__in`, `col__prefix`, `col__gte|gt|lte|lt`."""
+    """Rows are plain dicts keyed by column name.
+
+    Filters: `col`, `col__in`, `col__prefix`, `col__gte|gt|lte|lt`.
+    """
 
     def __init__(self, conn: Connection, table: Table) -> None:
         self.conn = conn
@@ -158,7 +161,9 @@ class TableRepository:
         return _select_rows(self.conn, key, build, params)
 
     def count(self, scope: Scope | None, **filters: Any) -> int:
-        query = select(func.count()).select_from(self.table).where(*self._scope(scope), *self._filters(filters))
+        query = (
+            select(func.count()).select_from(self.table).where(*self._scope(scope), *self._filters(filters))
+        )
         return int(self.conn.execute(query).scalar_one())
 
     def count_by(self, scope: Scope | None, column: str, **filters: Any) -> dict[Any, int]:
@@ -219,7 +224,9 @@ class TableRepository:
             elif op == "isnull":
                 conds.append(col.is_(None) if value else col.is_not(None))
             elif op in ("gt", "gte", "lt", "lte"):
-                conds.append({"gt": col > value, "gte": col >= value, "lt": col < value, "lte": col <= value}[op])
+                conds.append(
+                    {"gt": col > value, "gte": col >= value, "lt": col < value, "lte": col <= value}[op]
+                )
             else:
                 raise ValueError(f"unknown filter operator {op!r}")
         return [and_(*conds)] if conds else []

@@ -12,7 +12,8 @@ from paykeep.adapters.db.tables import metadata
 
 
 class SqlUnitOfWork:
-    """`uow.customers` is `repositories.customers.Repository` if that module exists, else a TableRepository."""
+    """`uow.customers` is `repositories.customers.Repository` if that module exists,
+    else a TableRepository."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn

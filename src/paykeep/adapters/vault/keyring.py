@@ -1,4 +1,5 @@
-"""Envelope keys: versioned data keys per purpose, AES-256-GCM-wrapped by the master key kept outside the DB."""
+"""Envelope keys: versioned data keys per purpose, AES-256-GCM-wrapped by the master key
+kept outside the DB."""
 
 from __future__ import annotations
 
@@ -91,8 +92,10 @@ class Keyring:
     def load(self) -> None:
         with self._db.begin(write=False) as conn:
             rows = conn.execute(select(secret_keys)).mappings().all()
-        keys = {(r["purpose"], r["version"]): self._unwrap(self._master, r["purpose"], r["version"], r["wrapped"])
-                for r in rows}
+        keys = {
+            (r["purpose"], r["version"]): self._unwrap(self._master, r["purpose"], r["version"], r["wrapped"])
+            for r in rows
+        }
         with self._lock:
             self._keys = keys
 
@@ -169,7 +172,11 @@ class Keyring:
         """version (4 bytes) | nonce (12) | AES-GCM ciphertext+tag."""
         version = self.current_version(purpose)
         nonce = secrets.token_bytes(12)
-        return struct.pack(">I", version) + nonce + AESGCM(self.key(purpose, version)).encrypt(nonce, plaintext, aad)
+        return (
+            struct.pack(">I", version)
+            + nonce
+            + AESGCM(self.key(purpose, version)).encrypt(nonce, plaintext, aad)
+        )
 
     def open(self, blob: bytes, aad: bytes, purpose: str = "data") -> bytes:
         (version,) = struct.unpack(">I", blob[:4])

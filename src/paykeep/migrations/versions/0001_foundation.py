@@ -1,7 +1,7 @@
 """foundation: accounts, keys, idempotency, customers, outbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
@@ -153,7 +153,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('response_excerpt', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['delivery_id'], ['webhook_deliveries.id'], name=op.f('fk_webhook_attempts_delivery_id_webhook_deliveries')),
+    sa.ForeignKeyConstraint(['delivery_id'], ['webhook_deliveries.id'],
+                            name=op.f('fk_webhook_attempts_delivery_id_webhook_deliveries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_attempts'))
     )
     with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:

@@ -39,8 +39,10 @@ def upgrade() -> None:
     sa.Column('mandate', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_methods'))
     )
-    op.create_index('ix_payment_methods_customer', 'payment_methods', ['account_id', 'livemode', 'customer', 'id'], unique=False)
-    op.create_index('ix_payment_methods_scope', 'payment_methods', ['account_id', 'livemode', 'id'], unique=False)
+    op.create_index('ix_payment_methods_customer', 'payment_methods',
+                    ['account_id', 'livemode', 'customer', 'id'], unique=False)
+    op.create_index('ix_payment_methods_scope', 'payment_methods',
+                    ['account_id', 'livemode', 'id'], unique=False)
     op.create_table('setup_intents',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('account_id', sa.String(length=40), nullable=False),
@@ -61,7 +63,8 @@ def upgrade() -> None:
     sa.Column('cancellation_reason', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_setup_intents'))
     )
-    op.create_index('ix_setup_intents_customer', 'setup_intents', ['account_id', 'livemode', 'customer', 'id'], unique=False)
+    op.create_index('ix_setup_intents_customer', 'setup_intents',
+                    ['account_id', 'livemode', 'customer', 'id'], unique=False)
     op.create_index('ix_setup_intents_scope', 'setup_intents', ['account_id', 'livemode', 'id'], unique=False)
     op.create_table('challenges',
     sa.Column('id', sa.String(length=40), nullable=False),

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = '0002'
 
 
-def _resource_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _resource_columns() -> list[sa.Column]:
     return [
         sa.Column('id', sa.String(length=40), nullable=False),
         sa.Column('account_id', sa.String(length=40), nullable=False),

@@ -16,7 +16,9 @@ class Repository:
     def _where(self, account_id: str, livemode: bool, key: str) -> Any:
         return (self.t.c.account_id == account_id, self.t.c.livemode == livemode, self.t.c.key == key)
 
-    def get_key(self, account_id: str, livemode: bool, key: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    def get_key(
+        self, account_id: str, livemode: bool, key: str, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
         query = select(self.t).where(*self._where(account_id, livemode, key))
         if for_update and self.conn.dialect.name != "sqlite":
             query = query.with_for_update()
