@@ -144,47 +144,17 @@ def start_paykeep(workdir: Path, secret_key: str, workers: int, pin: bool = Fals
     args = [sys.executable, "-m", "paykeep", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers > 1:
         args += ["--workers", str(workers)]
+    if pin:
+        args.append("--pin-cpus")  # each API process on a CPU of its own (paykeep/placement.py)
     log = (workdir / "paykeep.log").open("ab")
     proc = subprocess.Popen(args, env=paykeep_env(workdir), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     server = Server("paykeep", f"http://127.0.0.1:{port}", basic(secret_key), proc, workdir)
     try:
         wait_ready(server, "/healthz")
-        if pin:
-            pin_cpus(server, workers)
     except BaseException:
         server.stop()
         raise
     return server
-
-
-def _worker_processes(pid: int) -> list[int]:
-    """uvicorn's worker processes under `serve --workers N` (not multiprocessing's resource tracker)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
-                out.append(int(entry))
-    return sorted(out)
-
-
-def pin_cpus(server: Server, workers: int) -> None:
-    """--pin-cpus: each paykeep API process on a CPU of its own (all its threads; threads started later
-    inherit it). What an operator does with `taskset`; paykeep itself does not pin."""
-    pids = [server.proc.pid]
-    if workers > 1:
-        deadline = time.monotonic() + 30
-        while len(pids := _worker_processes(server.proc.pid)) < workers and time.monotonic() < deadline:
-            time.sleep(0.1)
-    ncpu = os.cpu_count() or 1
-    for i, pid in enumerate(pids):
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            os.sched_setaffinity(int(tid), {i % ncpu})
-    console.log(f"pinned paykeep processes {pids} to CPUs {[i % ncpu for i in range(len(pids))]}")
 
 
 # -- localstripe --------------------------------------------------------------------------------------
@@ -410,7 +380,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds per cell")
     parser.add_argument("--workers", type=int, default=1, help="paykeep serve --workers N")
     parser.add_argument("--repeat", type=int, default=1, help="run each cell N times, keep the best")
-    parser.add_argument("--pin-cpus", action="store_true", help="pin each paykeep API process to its own CPU")
+    parser.add_argument("--pin-cpus", action="store_true", help="paykeep serve --pin-cpus")
     parser.add_argument("--phases", default="empty,10k,100k", help="comma-separated subset of empty,10k,100k")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     parser.add_argument("--json", type=Path, help="write the measurements here")

@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from paykeep.adapters.vault.keyring import (
 )
 from paykeep.config import Settings
 from paykeep.domain.ids import IdFactory
+from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 from paykeep.services import accounts
 from paykeep.services.ports import Clock, Deps
 
@@ -246,6 +248,9 @@ def app_from_env() -> FastAPI:
 
         settings = replace(settings, run_worker=False)
     configure_logging(settings.log_level)
+    slots = os.environ.get(SLOTS_ENV)
+    if slots:  # serve --pin-cpus
+        pin_to_free_cpu(Path(slots))
     return create_app(build_runtime(settings))
 
 

@@ -100,6 +100,9 @@ def serve(
         bool, typer.Option("--no-worker", help="Do not deliver webhooks in-process")
     ] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="API processes (uvicorn workers)")] = 1,
+    pin_cpus: Annotated[
+        bool, typer.Option("--pin-cpus", help="Each API process on a CPU of its own (Linux)")
+    ] = False,
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
 
@@ -108,6 +111,7 @@ def serve(
     import uvicorn
 
     from paykeep import bootstrap
+    from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 
     settings = _settings(database_url=db, key_file=key_file, host=host, port=port, public_url=public_url,
                          run_worker=not no_worker)
@@ -121,13 +125,29 @@ def serve(
     output["dashboard"] = bootstrap.dashboard_login(runtime)
     _print_keys(output, created=keys.created)
     Console().print(f"paykeep listening on [bold]{settings.base_url}[/bold] (API at {settings.base_url}/v1)")
+    slots = _cpu_slots() if pin_cpus else None
     if workers > 1:
         runtime.close()
         bootstrap.export_settings(settings)
+        if slots is not None:
+            os.environ[SLOTS_ENV] = str(slots)  # each worker takes a CPU (bootstrap.app_from_env)
         uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
                     **_UVICORN)
         return
+    if slots is not None:
+        pin_to_free_cpu(slots)
     uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, **_UVICORN)
+
+
+def _cpu_slots() -> Path:
+    """A directory of CPU slots for this server's processes, removed when it exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    slots = Path(tempfile.mkdtemp(prefix="paykeep-cpus-"))
+    atexit.register(shutil.rmtree, slots, True)
+    return slots
 
 
 @app.command()

@@ -121,9 +121,10 @@ class Cluster:
         self.procs.append(proc)
         return proc
 
-    def start_api(self, *, workers: int = 1, in_process_worker: bool = False, timeout: float = 60) -> Proc:
+    def start_api(self, *, workers: int = 1, in_process_worker: bool = False, timeout: float = 60,
+                  extra_args: tuple[str, ...] = ()) -> Proc:
         port = free_port()
-        args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra_args]
         if not in_process_worker:
             args.append("--no-worker")
         proc = self._spawn(f"api-{len(self.procs)}", args, port)
