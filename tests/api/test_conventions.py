@@ -443,6 +443,28 @@ def test_bad_input_is_a_4xx_never_a_500(
     assert_error(resp, resp.status_code)
 
 
+def test_a_body_over_one_mebibyte_is_a_413_and_nothing_is_created(api: httpx.Client) -> None:
+    marker = f"too-large-{uuid.uuid4().hex}@example.com"
+    big = f"email={marker}&description=".encode() + b"d" * (1024 * 1024)
+
+    def streamed() -> Iterator[bytes]:  # no Content-Length: chunked, refused while it streams in
+        yield f"email={marker}&description=".encode()
+        for _ in range(20):
+            yield b"d" * 65536
+
+    refused = [
+        api.post("/v1/customers", headers=FORM, content=big),
+        api.post("/v1/customers", headers=FORM, content=streamed()),
+        api.post("/v1/customers", headers={**FORM, "Idempotency-Key": marker}, content=big),
+    ]
+    for resp in refused:
+        assert_error(resp, 413, "request_too_large")
+    assert api.get("/v1/customers", params={"email": marker}).json()["data"] == []
+    # the key was not used up by the refused request (it never ran)
+    again = api.post("/v1/customers", headers={"Idempotency-Key": marker}, data={"email": marker})
+    assert again.status_code == 200
+
+
 def test_bad_idempotency_keys_are_a_4xx(api: httpx.Client) -> None:
     assert_error(
         api.post("/v1/customers", headers={"Idempotency-Key": "k" * 256}), 400, param="Idempotency-Key"

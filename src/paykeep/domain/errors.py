@@ -72,6 +72,15 @@ class ParameterInvalid(ParameterError):
         super().__init__(message, param=param, code=code or self.default_code)
 
 
+class RequestTooLarge(ParameterError):
+    """413: a request body over the limit, refused before it is read to the end."""
+
+    default_code = "request_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is too large: at most {limit} bytes are accepted.")
+
+
 class ResourceMissing(InvalidRequest):
     """404."""
 

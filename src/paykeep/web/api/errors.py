@@ -12,6 +12,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.PaykeepError], int], ...] = (
     (e.PermissionDenied, 403),
     (e.ResourceMissing, 404),
     (e.IdempotencyInUse, 409),
+    (e.RequestTooLarge, 413),
     (e.RateLimited, 429),
     (e.CardError, 402),
     (e.IdempotencyError, 400),
