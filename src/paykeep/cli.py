@@ -30,11 +30,21 @@ console = Console(stderr=True)
 SHUTDOWN_GRACE_S = 30  # on SIGTERM, how long in-flight requests may take before connections are closed
 _UVICORN: dict[str, Any] = {
     "log_config": None, "access_log": False, "timeout_graceful_shutdown": SHUTDOWN_GRACE_S,
-    # one write per response (web/http_protocol.py); PAYKEEP_HTTP_PROTOCOL=httptools for uvicorn's own
-    "http": (
-        os.environ.get("PAYKEEP_HTTP_PROTOCOL") or "paykeep.web.http_protocol:CoalescingHttpToolsProtocol"
-    ),
 }
+
+
+def _http_protocol() -> str:
+    """One write per response (web/http_protocol.py) on top of httptools, which uvicorn[standard] brings;
+    without httptools, uvicorn's own choice. PAYKEEP_HTTP_PROTOCOL (e.g. `httptools`, `h11`) overrides."""
+    chosen = os.environ.get("PAYKEEP_HTTP_PROTOCOL")
+    if chosen:
+        return chosen
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "auto"
+    return "paykeep.web.http_protocol:CoalescingHttpToolsProtocol"
+
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")
@@ -132,11 +142,11 @@ def serve(
         if slots is not None:
             os.environ[SLOTS_ENV] = str(slots)  # each worker takes a CPU (bootstrap.app_from_env)
         uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    **_UVICORN)
+                    http=_http_protocol(), **_UVICORN)
         return
     if slots is not None:
         pin_to_free_cpu(slots)
-    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, **_UVICORN)
+    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(), **_UVICORN)
 
 
 def _cpu_slots() -> Path:
