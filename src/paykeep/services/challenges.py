@@ -49,6 +49,9 @@ class ChallengeView:
     card_brand: str | None
     card_last4: str | None
     return_url: str
+    # Where return_url sends the customer on, if we know: a hosted checkout session's success_url. The page's
+    # form-action must allow it, as browsers check a form's whole redirect chain against it.
+    onward_url: str | None = None
 
 
 def start_challenge(ctx: Context, *, intent_type: str, intent_id: str, payment_method_id: str,
@@ -95,7 +98,15 @@ def view_challenge(deps: Deps, token: str) -> ChallengeView:
             card_brand=pm["card_brand"] if pm else None,
             card_last4=pm["card_last4"] if pm else None,
             return_url=row["return_url"],
+            onward_url=_onward_url(uow, row),
         )
+
+
+def _onward_url(uow: Any, row: dict[str, Any]) -> str | None:
+    if row["intent_type"] != "setup_intent":
+        return None
+    sessions = uow.checkout_sessions.find(None, limit=1, setup_intent=row["intent_id"])
+    return str(sessions[0]["success_url"]) if sessions else None
 
 
 def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | None = None) -> str:

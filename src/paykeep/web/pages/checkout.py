@@ -74,13 +74,9 @@ def _respond(deps: Deps, page: Page) -> Response:
         icon, heading, message, link_text = _CLOSED[page.closed or "not_found"]
         link = None
         if page.kind == "continue":
-            # Back from the challenge page. A 303 here would end a redirect chain started by the challenge
-            # page's form post, which browsers check against *that* page's CSP form-action (our origin only):
-            # Chromium blocks it. A page that refreshes to success_url is a new navigation, not a redirect.
-            return _render(deps, "checkout_closed.html", 200, (), title=heading, merchant_name=merchant,
-                           livemode=livemode, icon=icon, heading=heading,
-                           message=f"Taking you back to {merchant}…", link_url=page.redirect_to,
-                           link_text=f"Continue to {merchant}", refresh_url=page.redirect_to)
+            # Back from the challenge page: this 303 ends a redirect chain started by the challenge page's
+            # form, which browsers check against that page's CSP form-action; it lists success_url's origin.
+            return redirect_response(str(page.redirect_to), 303)
         if page.closed == "complete":
             link = success_redirect(session["success_url"], session["id"])
         elif page.closed in ("expired", "unavailable"):

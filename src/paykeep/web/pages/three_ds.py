@@ -43,7 +43,8 @@ def show_challenge(token: str, request: Request) -> Response:
         view = challenges.view_challenge(_deps(request), token)
     except ChallengeUnavailable as refused:
         return _refusal(refused.reason)
-    return _page(200, form_targets=[view.return_url], test_mode=not view.livemode,
+    onward = [view.onward_url] if view.onward_url else []
+    return _page(200, form_targets=[view.return_url, *onward], test_mode=not view.livemode,
                  merchant=view.merchant_name, amount=_money(view.amount, view.currency),
                  card=_card(view.card_brand, view.card_last4))
 
