@@ -3,9 +3,7 @@ return page, served by this test on loopback; the intent's status is then checke
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,43 +11,16 @@ import httpx
 import pytest
 
 from support.cards import card
+from support.merchant_site import MerchantSite
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-class _ReturnPage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = b"<!doctype html><title>Back at the shop</title><h1 id='back'>Back at the shop</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def shop() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ReturnPage)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/saved"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """The merchant's return page."""
+    site = MerchantSite()
+    yield site.base_url + "/saved"
+    site.close()
 
 
 def start_setup(api: httpx.Client, number: str, return_url: str) -> dict[str, Any]:
@@ -66,17 +37,17 @@ def start_setup(api: httpx.Client, number: str, return_url: str) -> dict[str, An
     ("complete", "succeeded", "succeeded"),
     ("fail", "requires_payment_method", "failed"),
 ])
-def test_answer_the_challenge_in_chromium(api: httpx.Client, browser: Any, shop: str, button: str,
+def test_answer_the_challenge_in_chromium(api: httpx.Client, chromium: Any, shop: str, button: str,
                                           status: str, redirect_status: str) -> None:
     seti = start_setup(api, "4462030000000000", shop + "?order=1234")
-    page = browser.new_page()
+    page = chromium.new_page()
     try:
         page.goto(seti["next_action"]["challenge_redirect"]["url"])
         assert "•••• 0000" in page.inner_text("body")
         assert "paykeep test merchant" in page.inner_text("body")
         page.click(f'button[name="outcome"][value="{button}"]')
         page.wait_for_url(shop + "?*", timeout=15_000)
-        assert page.inner_text("#back") == "Back at the shop"
+        assert page.inner_text("#title") == "Back at the shop"
         query = parse_qs(urlsplit(page.url).query)
     finally:
         page.close()
@@ -91,10 +62,10 @@ def test_answer_the_challenge_in_chromium(api: httpx.Client, browser: Any, shop:
         assert after["last_setup_error"]["code"] == "setup_intent_authentication_failure"
 
 
-def test_a_second_answer_gets_the_error_page(api: httpx.Client, browser: Any, shop: str) -> None:
+def test_a_second_answer_gets_the_error_page(api: httpx.Client, chromium: Any, shop: str) -> None:
     seti = start_setup(api, "4000002760003184", shop)
     url = seti["next_action"]["challenge_redirect"]["url"]
-    page = browser.new_page()
+    page = chromium.new_page()
     try:
         page.goto(url)
         page.click('button[value="complete"]')
@@ -108,10 +79,10 @@ def test_a_second_answer_gets_the_error_page(api: httpx.Client, browser: Any, sh
     assert api.get(f"/v1/setup_intents/{seti['id']}").json()["status"] == "succeeded"
 
 
-def test_the_page_cannot_be_framed(api: httpx.Client, browser: Any, shop: str, server: Any) -> None:
+def test_the_page_cannot_be_framed(api: httpx.Client, chromium: Any, shop: str, server: Any) -> None:
     seti = start_setup(api, "4000000000003220", shop)
     url = seti["next_action"]["challenge_redirect"]["url"]
-    page = browser.new_page()
+    page = chromium.new_page()
     try:
         page.set_content(f'<iframe id="f" src="{url}"></iframe>', wait_until="load")
         child = page.frames[1]

@@ -9,9 +9,7 @@ checkout and challenge pages (desktop and 375 px) are written to docs/screenshot
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,16 +17,13 @@ import httpx
 import pytest
 
 from paykeep.webhooks import construct_event
+from support.merchant_site import MerchantSite
 from support.receiver import Receiver
 from support.screenshots import screenshot_dir
 from support.server import PaykeepServer
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1024, "height": 800}
 PHONE = {"width": 375, "height": 740}
@@ -36,39 +31,6 @@ CARD_ERROR = "Your card number is incorrect."
 
 
 # -- the merchant's site and the webhook receiver ------------------------------------------------------------
-class Merchant:
-    """GET /success and /cancel: the merchant's pages the customer is sent back to."""
-
-    def __init__(self) -> None:
-        self.visits: list[str] = []
-        merchant = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                merchant.visits.append(self.path)
-                title = "Card saved" if self.path.startswith("/success") else "Checkout canceled"
-                body = f"<!doctype html><title>{title}</title><h1>{title}</h1>".encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture(scope="module")
 def paykeep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepServer]:
     srv = PaykeepServer(tmp_path_factory.mktemp("checkout-browser")).start()
@@ -77,8 +39,8 @@ def paykeep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepServer]
 
 
 @pytest.fixture(scope="module")
-def merchant() -> Iterator[Merchant]:
-    site = Merchant()
+def merchant() -> Iterator[MerchantSite]:
+    site = MerchantSite(lambda path: "Card saved" if path.startswith("/success") else "Checkout canceled")
     yield site
     site.close()
 
@@ -93,23 +55,6 @@ def hooks(paykeep: PaykeepServer) -> Iterator[tuple[Receiver, str]]:
     receiver.close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport=DESKTOP)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
-
-
 @pytest.fixture
 def api(paykeep: PaykeepServer) -> Iterator[httpx.Client]:
     with paykeep.client() as client:
@@ -117,7 +62,7 @@ def api(paykeep: PaykeepServer) -> Iterator[httpx.Client]:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-def new_session(api: httpx.Client, merchant: Merchant, **params: Any) -> dict[str, Any]:
+def new_session(api: httpx.Client, merchant: MerchantSite, **params: Any) -> dict[str, Any]:
     resp = api.post("/v1/checkout/sessions/setup", json={
         "success_url": merchant.base_url + "/success?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": merchant.base_url + "/cancel", "payment_method_types": ["card"],
@@ -164,7 +109,7 @@ def saved_cards(api: httpx.Client, customer: str) -> list[dict[str, Any]]:
 
 
 # -- scenarios -----------------------------------------------------------------------------------------------
-def test_save_a_frictionless_card_keyboard_only(page: Any, api: httpx.Client, merchant: Merchant,
+def test_save_a_frictionless_card_keyboard_only(page: Any, api: httpx.Client, merchant: MerchantSite,
                                                 hooks: tuple[Receiver, str]) -> None:
     cs = new_session(api, merchant, customer_email="ada@example.com")
     page.goto(cs["url"])
@@ -205,7 +150,7 @@ def test_save_a_frictionless_card_keyboard_only(page: Any, api: httpx.Client, me
 
 
 def test_save_a_challenge_card_through_the_challenge_page(chromium: Any, page: Any, api: httpx.Client,
-                                                          merchant: Merchant,
+                                                          merchant: MerchantSite,
                                                           hooks: tuple[Receiver, str]) -> None:
     cs = new_session(api, merchant)
     page.goto(cs["url"])
@@ -241,7 +186,7 @@ def test_save_a_challenge_card_through_the_challenge_page(chromium: Any, page: A
 
 
 def test_a_typo_shows_the_error_inline_and_saves_nothing(chromium: Any, page: Any, api: httpx.Client,
-                                                         merchant: Merchant,
+                                                         merchant: MerchantSite,
                                                          hooks: tuple[Receiver, str]) -> None:
     cs = new_session(api, merchant)
     page.goto(cs["url"])
@@ -275,7 +220,8 @@ def test_a_typo_shows_the_error_inline_and_saves_nothing(chromium: Any, page: An
     assert types == ["setup_intent.created"], "nothing but the session's start was reported"
 
 
-def test_cancel_returns_to_the_merchant_and_saves_nothing(page: Any, api: httpx.Client, merchant: Merchant,
+def test_cancel_returns_to_the_merchant_and_saves_nothing(page: Any, api: httpx.Client,
+                                                          merchant: MerchantSite,
                                                           hooks: tuple[Receiver, str]) -> None:
     cs = new_session(api, merchant)
     page.goto(cs["url"])
@@ -291,7 +237,7 @@ def test_cancel_returns_to_the_merchant_and_saves_nothing(page: Any, api: httpx.
     assert types == ["setup_intent.created"]
 
 
-def test_an_expired_session_shows_a_clear_page(page: Any, api: httpx.Client, merchant: Merchant,
+def test_an_expired_session_shows_a_clear_page(page: Any, api: httpx.Client, merchant: MerchantSite,
                                                hooks: tuple[Receiver, str]) -> None:
     cs = new_session(api, merchant)
     assert api.post(f"/v1/checkout/sessions/{cs['id']}/expire").status_code == 200
@@ -310,7 +256,7 @@ def test_an_expired_session_shows_a_clear_page(page: Any, api: httpx.Client, mer
 
 
 def test_checkout_page_screenshots_and_small_screens(chromium: Any, page: Any, api: httpx.Client,
-                                                     merchant: Merchant) -> None:
+                                                     merchant: MerchantSite) -> None:
     cs = new_session(api, merchant, customer_email="ada@example.com")
     page.goto(cs["url"])
     page.locator("#number").press_sequentially("4242424242424242", delay=5)

@@ -11,9 +11,10 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from paykeep.web.pages import dashboard_routes
 from paykeep.webhooks import construct_event
@@ -21,15 +22,10 @@ from support.receiver import Receiver, always
 from support.screenshots import screenshot_dir
 from support.server import PaykeepServer
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-expect = playwright_sync.expect
 expect.set_options(timeout=15_000)  # a shared, busy CI machine: generous but bounded
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = screenshot_dir()
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
@@ -41,16 +37,6 @@ def dash_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepSer
     srv = PaykeepServer(tmp_path_factory.mktemp("dashboard"), env=env).start()
     yield srv
     srv.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_sync.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -97,9 +83,9 @@ def _seed_flow(server: PaykeepServer, email: str) -> tuple[dict, dict]:
     return customer, intent.json()
 
 
-def test_webhook_delivery_and_resend_from_the_dashboard(dash_server: PaykeepServer, browser: object,
+def test_webhook_delivery_and_resend_from_the_dashboard(dash_server: PaykeepServer, chromium: Any,
                                                          receiver: Receiver) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+    context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     base = dash_server.base_url
 
@@ -180,7 +166,7 @@ def test_webhook_delivery_and_resend_from_the_dashboard(dash_server: PaykeepServ
     _shot(page, "home")
 
     # readable on a phone: nothing wider than the screen but the scrollable tables
-    phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())  # type: ignore[attr-defined]
+    phone = chromium.new_context(viewport=PHONE, storage_state=context.storage_state())
     small = phone.new_page()
     small.goto(f"{base}/dashboard/events/{event['id']}")
     width = small.evaluate("document.documentElement.scrollWidth")
@@ -192,8 +178,8 @@ def test_webhook_delivery_and_resend_from_the_dashboard(dash_server: PaykeepServ
     context.close()
 
 
-def test_sign_in_with_a_wrong_password_fails(dash_server: PaykeepServer, browser: object) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+def test_sign_in_with_a_wrong_password_fails(dash_server: PaykeepServer, chromium: Any) -> None:
+    context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.goto(dash_server.base_url + "/dashboard")
     _sign_in(page, dash_server, password="definitely-not-it")
@@ -204,8 +190,8 @@ def test_sign_in_with_a_wrong_password_fails(dash_server: PaykeepServer, browser
     context.close()
 
 
-def test_a_form_post_without_the_csrf_token_is_rejected(dash_server: PaykeepServer, browser: object) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+def test_a_form_post_without_the_csrf_token_is_rejected(dash_server: PaykeepServer, chromium: Any) -> None:
+    context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.goto(dash_server.base_url + "/dashboard/webhooks/new")
     _sign_in(page, dash_server)
@@ -234,8 +220,8 @@ def _every_page() -> list[str]:
 
 
 def test_a_signed_out_visitor_is_redirected_to_sign_in_from_every_page(dash_server: PaykeepServer,
-                                                                       browser: object) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+                                                                       chromium: Any) -> None:
+    context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     paths = _every_page()
     assert len(paths) >= 14

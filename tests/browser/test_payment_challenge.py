@@ -9,54 +9,21 @@ with redirect_status=failed.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from support.merchant_site import MerchantSite
 from support.payments import card
 from support.screenshots import screenshot_dir
 from support.server import PaykeepServer
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = screenshot_dir()
-
-
-class Shop:
-    """The merchant's return page: GET /pay/complete?... shows what it was sent."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = b"<!doctype html><title>Back at the shop</title><h1>Back at the shop</h1>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.return_url = f"http://127.0.0.1:{self._server.server_address[1]}/pay/complete?order=77"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -66,28 +33,19 @@ def paykeep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepServer]
     srv.stop()
 
 
+class Shop(MerchantSite):
+    """The merchant's return page: /pay/complete?order=77 (paykeep adds what it sends back)."""
+
+    @property
+    def return_url(self) -> str:
+        return self.base_url + "/pay/complete?order=77"
+
+
 @pytest.fixture(scope="module")
 def shop() -> Iterator[Shop]:
     site = Shop()
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1024, "height": 800})
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
 
 
 @pytest.fixture
