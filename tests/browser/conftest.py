@@ -1,5 +1,6 @@
 """The browser every browser test drives: Debian's Chromium (never a downloaded one) through Playwright,
-one per test session; each test opens its own context."""
+one per test module; each test opens its own context. (Not one per session: Playwright's sync API keeps an
+event loop running on the thread while it is open, and tests elsewhere call asyncio.run.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
