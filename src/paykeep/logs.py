@@ -81,7 +81,7 @@ def log_request(method: str, path: str, status: int, latency_ms: float, request_
     caplog) it goes through `logging` as any other line."""
     if not access_log.isEnabledFor(logging.INFO):
         return
-    if method not in _METHODS:
+    if method not in HTTP_METHODS:
         method = redact(method)
     message = (f'{{"method":{_json(method)},"path":{_json(redact(path))},"status":{status:d},'
                f'"latency_ms":{latency_ms:.2f},"request_id":{_json(request_id)}}}')
@@ -93,7 +93,8 @@ def log_request(method: str, path: str, status: int, latency_ms: float, request_
 
 
 _REDACTED = {"redacted": True}
-_METHODS = frozenset({"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"})
+# The methods a line or a metric label may name as they are; any other is the client's text.
+HTTP_METHODS = frozenset({"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"})
 
 
 def _direct_handler() -> ServerHandler | None:

@@ -53,7 +53,7 @@ MESSAGES = card_messages()
 class Page:
     """What the web layer renders: a form, a closed page (complete/expired/unavailable), or a redirect."""
 
-    kind: str  # form | closed | redirect | continue (a page that moves on to redirect_to) | not_found
+    kind: str  # form | closed | redirect | not_found
     session: dict[str, Any] | None = None
     merchant_name: str = ""
     closed: str | None = None  # complete | expired | unavailable
@@ -123,9 +123,8 @@ def _bring_up_to_date(ctx: Context, row: dict[str, Any]) -> None:
 def _page_for(ctx: Context, row: dict[str, Any], *, redirect_status: str | None) -> Page:
     merchant = account_name(ctx.uow, row["account_id"])
     if row["status"] == rules.CheckoutSessionStatus.COMPLETE:
-        if redirect_status is not None:  # back from the challenge page: on to success_url (see web/pages)
-            return Page(kind="continue", session=row, merchant_name=merchant, closed="complete",
-                        redirect_to=rules.success_redirect(row["success_url"], row["id"]))
+        if redirect_status is not None:  # back from the challenge page: on to success_url
+            return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))
         return Page(kind="closed", session=row, merchant_name=merchant, closed="complete")
     if row["status"] == rules.CheckoutSessionStatus.EXPIRED:
         return Page(kind="closed", session=row, merchant_name=merchant, closed="expired", status_code=410)

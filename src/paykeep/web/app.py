@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,12 +39,9 @@ class PaykeepApp(FastAPI):
         # FastAPI's own __call__ asks, on every request, whether OpenTelemetry is configured (it never is
         # here: paykeep exports Prometheus metrics); requests go straight to the stack as in Starlette.
         if scope["type"] == "http" and not self.root_path:
-            scope["app"] = self
-            if self.middleware_stack is None:
-                self.middleware_stack = self.build_middleware_stack()
-            await self.middleware_stack(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
+            await Starlette.__call__(self, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def _error_response(err: PaykeepError) -> Response:

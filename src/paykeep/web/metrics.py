@@ -37,6 +37,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import Scope
 
+from paykeep.logs import HTTP_METHODS
 from paykeep.services import metrics as stats
 from paykeep.services.ports import Deps
 
@@ -97,7 +98,7 @@ class RequestMetrics:
         histogram.observe(seconds)
 
     def _series(self, scope: Scope, status: int) -> tuple[Any, Any]:
-        method = scope["method"] if scope["method"] in _METHODS else "other"
+        method = scope["method"] if scope["method"] in HTTP_METHODS else "other"
         key = (method, route_template(scope), status)
         series = self._children.get(key)
         if series is None:
@@ -105,9 +106,6 @@ class RequestMetrics:
             if len(self._children) < 10_000:
                 self._children[key] = series
         return series
-
-
-_METHODS = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"}
 
 
 class DatabaseCollector(Collector):

@@ -42,6 +42,18 @@ def conflict_reason(exc: BaseException) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def _lost_races_are_conflicts() -> Iterator[None]:
+    """A DBAPIError that means "lost a race" becomes TransactionConflict (the caller may run it again)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = conflict_reason(exc)
+        if reason is None:
+            raise
+        raise TransactionConflict(reason) from exc
+
+
 class Database:
     """An engine plus the rule for opening write transactions on it."""
 
@@ -87,7 +99,7 @@ class Database:
 
         Raises `TransactionConflict` (rolled back, safe to re-run) on serialization failure, deadlock or a
         SQLite busy database."""
-        try:
+        with _lost_races_are_conflicts():
             if self._write_lock is not None and write:
                 with self._write_lock, self.engine.connect() as conn:
                     conn.info["immediate"] = True
@@ -109,11 +121,6 @@ class Database:
             else:
                 with self.engine.connect() as conn, conn.begin():
                     yield conn
-        except DBAPIError as exc:
-            reason = conflict_reason(exc)
-            if reason is None:
-                raise
-            raise TransactionConflict(reason) from exc
 
     @contextlib.contextmanager
     def read_on_loop(self) -> Iterator[Connection]:
@@ -131,15 +138,11 @@ class Database:
             conn = self._loop_reader = self.engine.connect()
             self._loop_thread = thread
         try:
-            with conn.begin():
+            with _lost_races_are_conflicts(), conn.begin():
                 yield conn
-        except DBAPIError as exc:
-            if conn.invalidated:
+        finally:
+            if conn.invalidated:  # a broken connection: the next read opens a new one
                 self._loop_reader = None
-            reason = conflict_reason(exc)
-            if reason is None:
-                raise
-            raise TransactionConflict(reason) from exc
 
     @property
     def pool_limit(self) -> int:

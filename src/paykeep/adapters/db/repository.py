@@ -66,10 +66,11 @@ class _DriverSelect:
 _DRIVER_SELECTS: dict[tuple[Any, ...], _DriverSelect] = {}
 
 
-def _select_rows(conn: Connection, key: tuple[Any, ...], build: Callable[[], Any],
-                 params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows of a prebuilt SELECT: via the driver on SQLite (see _DriverSelect), else via SQLAlchemy."""
-    if conn.dialect.name != "sqlite":
+def _select_rows(conn: Connection, key: tuple[Any, ...], build: Callable[[], Any], params: dict[str, Any],
+                 *, via_driver: bool = True) -> list[dict[str, Any]]:
+    """Rows of a prebuilt SELECT: via the driver on SQLite (see _DriverSelect), else via SQLAlchemy (and
+    always for a statement SQLAlchemy must render per call: expanding IN lists)."""
+    if not via_driver or conn.dialect.name != "sqlite":
         return [dict(r) for r in conn.execute(_statement(key, build), params).mappings().all()]
     prepared = _DRIVER_SELECTS.get(key)
     if prepared is None:
@@ -106,10 +107,7 @@ class TableRepository:
             return query.with_for_update() if lock else query
 
         params = {"pk_id": object_id, "pk_account": scope[0], "pk_livemode": scope[1]}
-        if lock:
-            row = self.conn.execute(_statement(("get", self.table, lock), build), params).mappings().first()
-            return dict(row) if row is not None else None
-        rows = _select_rows(self.conn, ("get", self.table, lock), build, params)
+        rows = _select_rows(self.conn, ("get", self.table, lock), build, params)  # `lock` is never SQLite
         return rows[0] if rows else None
 
     def get_by_id(self, object_id: str) -> dict[str, Any] | None:
@@ -156,9 +154,8 @@ class TableRepository:
         if scope is not None:
             params.update(s_account=scope[0], s_livemode=scope[1])
         key = ("find", self.table, scope is not None, limit, tuple(given))
-        if any(name.endswith("__in") for name in given):  # expanding IN: SQLAlchemy renders it per call
-            return [dict(r) for r in self.conn.execute(_statement(key, build), params).mappings().all()]
-        return _select_rows(self.conn, key, build, params)
+        expanding = any(name.endswith("__in") for name in given)
+        return _select_rows(self.conn, key, build, params, via_driver=not expanding)
 
     def count(self, scope: Scope | None, **filters: Any) -> int:
         query = (

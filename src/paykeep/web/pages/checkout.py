@@ -73,10 +73,6 @@ def _respond(deps: Deps, page: Page) -> Response:
     if page.kind != "form":
         icon, heading, message, link_text = _CLOSED[page.closed or "not_found"]
         link = None
-        if page.kind == "continue":
-            # Back from the challenge page: this 303 ends a redirect chain started by the challenge page's
-            # form, which browsers check against that page's CSP form-action; it lists success_url's origin.
-            return redirect_response(str(page.redirect_to), 303)
         if page.closed == "complete":
             link = success_redirect(session["success_url"], session["id"])
         elif page.closed in ("expired", "unavailable"):
