@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,23 @@ from urllib.parse import urlencode
 import httpx
 
 RETURN_URL = "https://shop.example/saved?from=test"
+# A CVC or a group of card digits counts as shown where it stands as a value of its own: JSON, form, query,
+# HTML or log text around it. (Delimiters keep digits from "matching" inside ids, timestamps, tokens, binary.)
+_BEFORE = "\"':=\\s\\[{,(>"
+_AFTER = "\"'&,}\\]\\s)<;"
+
+
+def standalone(digits: str) -> re.Pattern[str]:
+    """`digits` as a value of its own (see _BEFORE/_AFTER), not as part of a longer word or number."""
+    return re.compile(f"(?:^|(?<=[{_BEFORE}])){re.escape(digits)}(?=[{_AFTER}]|$)")
+
+
+def shows_card_digits(text: str, number: str) -> bool:
+    """Whether `text` shows `number`: whole, in fours, or its first or last four digits standing alone."""
+    spaced = " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+    ends = (number[:4], number[-4:])
+    return number in text or spaced in text or any(standalone(part).search(text) for part in ends)
+
 
 # The seed's step-2 request, character for character (save-payment-method-direct-api.md).
 SEED_REQUEST = """{
