@@ -470,6 +470,21 @@ def test_expand_on_a_field_that_is_not_an_id_is_400(api: httpx.Client) -> None:
     assert_error(api.get(f"/v1/customers/{cus['id']}", params={"expand[]": "email"}), 400, param="expand")
 
 
+def test_expand_names_an_expandable_field_whatever_it_holds(api: httpx.Client) -> None:
+    """Expandability is a property of the field, as on Stripe: a plain hash, the id itself, or a null field
+    that is not expandable is a 400; an expandable field that is null stays null."""
+    cus = create(api, email=unique_email())
+    assert cus["phone"] is None and cus["default_source"] is None
+    for path in ("address", "metadata", "id", "object", "phone", "invoice_settings",
+                 "invoice_settings.footer"):
+        error = assert_error(api.get(f"/v1/customers/{cus['id']}", params={"expand[]": path}), 400,
+                             param="expand")
+        assert error["message"] == f"This property cannot be expanded ({path}).", error
+    got = api.get(f"/v1/customers/{cus['id']}",
+                  params={"expand[]": ["default_source", "invoice_settings.default_payment_method"]})
+    assert got.status_code == 200 and got.json() == cus
+
+
 def test_expand_deeper_than_four_levels_is_400(api: httpx.Client) -> None:
     cus = create(api, email=unique_email())
     resp = api.get(f"/v1/customers/{cus['id']}", params={"expand[]": "a.b.c.d.e"})

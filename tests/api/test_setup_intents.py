@@ -328,6 +328,17 @@ def test_list_by_customer_and_created(api: httpx.Client) -> None:
     assert expanded["data"][0]["customer"]["id"] == cus
 
 
+def test_expand_on_null_expandable_fields_gives_null(api: httpx.Client) -> None:
+    """`latest_attempt`, `mandate` and a missing `customer` are expandable on Stripe: null stays null."""
+    seti = api.post("/v1/setup_intents", data={}).json()
+    assert seti["customer"] is None and seti["latest_attempt"] is None
+    got = api.get(f"/v1/setup_intents/{seti['id']}",
+                  params={"expand[]": ["customer", "latest_attempt", "mandate", "payment_method"]})
+    assert got.status_code == 200 and got.json() == seti
+    usage = api.get(f"/v1/setup_intents/{seti['id']}", params={"expand[]": "usage"})
+    assert_error(usage, 400, param="expand")
+
+
 def test_live_mode_has_no_processor(server: Any) -> None:
     with server.client(server.sk_live) as live:
         cus = live.post("/v1/customers", data={"email": "live@example.com"}).json()["id"]

@@ -1,4 +1,9 @@
-"""expand[]: replace an id field by the object it names (depth <= 4, `data.` prefix in lists)."""
+"""expand[]: replace an id field by the object it names (depth <= 4, `data.` prefix in lists).
+
+A path's last part must name an expandable field (`customer`, `payment_method`, `latest_charge`, ...: the
+fields each route module registers), whatever the field holds now: a null one stays null, as on Stripe,
+while `expand[]=address` or `expand[]=id` is a 400 even though the object has those fields. The parts
+before it may walk through any object or list (`data.`, an expanded object, a plain hash)."""
 
 from __future__ import annotations
 
@@ -11,12 +16,18 @@ from paykeep.services.ports import Caller, UnitOfWork
 
 MAX_DEPTH = 4
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
-# id prefix -> (table, renderer); each route module registers the objects it serves.
+# id prefix -> (table, renderer), and the names of the fields that hold such ids; each route module registers
+# the objects it serves.
 _EXPANDABLE: dict[str, tuple[str, Renderer]] = {}
+# Fields Stripe documents as expandable that paykeep always renders as null (it has no such objects):
+# `expand[]=latest_attempt` on a SetupIntent is valid Stripe code and gives null here too.
+_FIELDS: set[str] = {"application", "balance_transaction", "default_source", "latest_attempt", "mandate",
+                     "on_behalf_of", "payment_link", "single_use_mandate"}
 
 
-def register_expandable(prefix: str, table: str, render: Renderer) -> None:
+def register_expandable(prefix: str, table: str, render: Renderer, fields: tuple[str, ...] = ()) -> None:
     _EXPANDABLE[prefix] = (table, render)
+    _FIELDS.update(fields)
 
 
 def expand(uow: UnitOfWork, caller: Caller, body: dict[str, Any], paths: list[str]) -> dict[str, Any]:
@@ -36,13 +47,11 @@ def _expand_at(uow: UnitOfWork, caller: Caller, node: Any, parts: list[str], pat
     if not isinstance(node, dict):
         return
     head, rest = parts[0], parts[1:]
-    if head not in node:
+    if head not in node or (not rest and head not in _FIELDS):
         raise ParameterInvalid("expand", f"This property cannot be expanded ({path}).")
     value = node[head]
     if isinstance(value, str):
         node[head] = value = _load(uow, caller, value, path)
-    elif value is not None and not rest and not isinstance(value, dict):
-        raise ParameterInvalid("expand", f"This property cannot be expanded ({path}).")
     if rest and value is not None:
         _expand_at(uow, caller, value, rest, path)
 

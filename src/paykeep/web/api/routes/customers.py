@@ -18,7 +18,7 @@ from paykeep.wire.customers import (
 from paykeep.wire.params import ExpandParams
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=ApiRoute)
-register_expandable("cus", "customers", render_customer)
+register_expandable("cus", "customers", render_customer, ("customer",))
 
 
 @router.post("", **body_doc(CustomerCreate))

@@ -22,8 +22,8 @@ from paykeep.wire.payment_intents import (
 )
 
 router = APIRouter(prefix="/v1/payment_intents", tags=["payment_intents"], route_class=ApiRoute)
-register_expandable("pi", "payment_intents", render_payment_intent)
-register_expandable("ch", "charges", render_charge)
+register_expandable("pi", "payment_intents", render_payment_intent, ("payment_intent",))
+register_expandable("ch", "charges", render_charge, ("latest_charge", "charge"))
 
 
 @router.post("", **body_doc(PaymentIntentCreate))

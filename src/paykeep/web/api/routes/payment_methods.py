@@ -20,7 +20,8 @@ from paykeep.wire.payment_methods import (
 )
 
 router = APIRouter(tags=["payment_methods"], route_class=ApiRoute)
-register_expandable("pm", "payment_methods", render_payment_method)
+register_expandable("pm", "payment_methods", render_payment_method,
+                    ("payment_method", "default_payment_method"))
 
 
 @router.post("/v1/payment_methods", **body_doc(PaymentMethodCreate))

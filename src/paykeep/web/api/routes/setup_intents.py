@@ -20,7 +20,7 @@ from paykeep.wire.setup_intents import (
 )
 
 router = APIRouter(prefix="/v1/setup_intents", tags=["setup_intents"], route_class=ApiRoute)
-register_expandable("seti", "setup_intents", render_setup_intent)
+register_expandable("seti", "setup_intents", render_setup_intent, ("setup_intent",))
 
 
 @router.post("", **body_doc(SetupIntentCreate))
