@@ -114,9 +114,19 @@ def release(deps: Deps, caller: Caller, key: str) -> None:
         uow.idempotency_keys.delete_key(caller.account_id, caller.livemode, key)
 
 
-def purge_expired(deps: Deps) -> int:
-    with deps.begin(write=True) as uow:
-        return int(uow.idempotency_keys.purge_before(deps.clock.now_ms() - RETENTION_MS))
+def purge_expired(deps: Deps, *, batch: int = 1000, max_batches: int = 50) -> int:
+    """Delete the records past their 24 hours (a timed job); returns how many. In transactions of at most
+    `batch` rows, so the SQLite write lock is never held for long, and at most `max_batches` per run: a
+    backlog is worked off over several ticks. Safe in several processes at once (a row goes once)."""
+    cutoff = deps.clock.now_ms() - RETENTION_MS
+    purged = 0
+    for _ in range(max_batches):
+        with deps.begin(write=True) as uow:
+            done = uow.idempotency_keys.purge_before(cutoff, batch)
+        purged += done
+        if done < batch:
+            break
+    return purged
 
 
 def _in_use_message() -> str:

@@ -29,10 +29,11 @@ class TimedJob:
 
 def registered_jobs() -> list[TimedJob]:
     """Every slice's periodic work; add a line here for a new one."""
-    from paykeep.services import checkout_sessions, payment_intents
+    from paykeep.services import checkout_sessions, idempotency, payment_intents
 
     return [TimedJob("payment_intents.expire_uncaptured", payment_intents.expire_uncaptured),
-            TimedJob("checkout_sessions.expire_due_sessions", checkout_sessions.expire_due_sessions)]
+            TimedJob("checkout_sessions.expire_due_sessions", checkout_sessions.expire_due_sessions),
+            TimedJob("idempotency.purge_expired", idempotency.purge_expired)]
 
 
 def interval_from_env() -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 
@@ -40,5 +40,9 @@ class Repository:
     def delete_key(self, account_id: str, livemode: bool, key: str) -> None:
         self.conn.execute(delete(self.t).where(*self._where(account_id, livemode, key)))
 
-    def purge_before(self, created_ms: int) -> int:
-        return int(self.conn.execute(delete(self.t).where(self.t.c.created < created_ms)).rowcount or 0)
+    def purge_before(self, created_ms: int, limit: int) -> int:
+        """Delete up to `limit` records created before `created_ms` (oldest first); returns how many."""
+        key = tuple_(self.t.c.account_id, self.t.c.livemode, self.t.c.key)
+        oldest = (select(self.t.c.account_id, self.t.c.livemode, self.t.c.key)
+                  .where(self.t.c.created < created_ms).order_by(self.t.c.created).limit(limit))
+        return int(self.conn.execute(delete(self.t).where(key.in_(oldest))).rowcount or 0)
