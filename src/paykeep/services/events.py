@@ -10,9 +10,11 @@ from paykeep.domain.errors import ParameterInvalid
 from paykeep.domain.events import MAX_TYPES_FILTER, type_pattern
 from paykeep.domain.events import subscribed as _subscribed
 from paykeep.services.common import load, page
-from paykeep.services.ports import Context, iter_changed
+from paykeep.services.ports import Context, Deps, iter_changed
 from paykeep.wire.events import EventList
 from paykeep.wire.params import created_filters
+
+RETENTION_MS = 30 * 24 * 3600 * 1000  # events can be retrieved for 30 days (Stripe)
 
 
 def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +72,22 @@ def record_event(
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
     return event_id
+
+
+def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> int:
+    """Delete events older than 30 days, with their deliveries and attempts (a timed job); returns how many
+    events went. As on Stripe, an event can be retrieved for 30 days; one that still has a pending delivery
+    (a worker was down for weeks) stays until that delivery ends. Bounded like idempotency.purge_expired:
+    `batch` events per transaction, `max_batches` per run. Safe in several processes at once."""
+    cutoff = deps.clock.now_ms() - RETENTION_MS
+    purged = 0
+    for _ in range(max_batches):
+        with deps.begin(write=True) as uow:
+            done = uow.events.purge_before(cutoff, batch)
+        purged += done
+        if done < batch:
+            break
+    return purged
 
 
 def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:

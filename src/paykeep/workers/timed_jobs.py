@@ -29,11 +29,12 @@ class TimedJob:
 
 def registered_jobs() -> list[TimedJob]:
     """Every slice's periodic work; add a line here for a new one."""
-    from paykeep.services import checkout_sessions, idempotency, payment_intents
+    from paykeep.services import checkout_sessions, events, idempotency, payment_intents
 
     return [TimedJob("payment_intents.expire_uncaptured", payment_intents.expire_uncaptured),
             TimedJob("checkout_sessions.expire_due_sessions", checkout_sessions.expire_due_sessions),
-            TimedJob("idempotency.purge_expired", idempotency.purge_expired)]
+            TimedJob("idempotency.purge_expired", idempotency.purge_expired),
+            TimedJob("events.purge_expired", events.purge_expired)]
 
 
 def interval_from_env() -> float:

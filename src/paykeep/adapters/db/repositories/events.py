@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from paykeep.adapters.db.repository import TableRepository
-from paykeep.adapters.db.tables.events import webhook_deliveries
+from paykeep.adapters.db.tables.events import webhook_attempts, webhook_deliveries
 
 
 def glob_to_like(pattern: str) -> str:
@@ -47,3 +47,18 @@ class Repository(TableRepository):
             .values(pending_webhooks=bindparam("b_count"))
         )
         self.conn.execute(statement, [{"b_id": e, "b_count": len(targets[e] - done[e])} for e in event_ids])
+
+    def purge_before(self, created_ms: int, limit: int) -> int:
+        """Delete up to `limit` events created before `created_ms` (oldest first) with their deliveries and
+        attempts, skipping an event that still has a pending delivery; returns how many events went."""
+        e, d, a = self.table, webhook_deliveries, webhook_attempts
+        pending = exists().where(d.c.event_id == e.c.id, d.c.status == "pending")
+        ids = list(self.conn.execute(
+            select(e.c.id).where(e.c.created < created_ms, ~pending).order_by(e.c.created).limit(limit)
+        ).scalars())
+        if not ids:
+            return 0
+        deliveries = select(d.c.id).where(d.c.event_id.in_(ids))
+        self.conn.execute(delete(a).where(a.c.delivery_id.in_(deliveries)))
+        self.conn.execute(delete(d).where(d.c.event_id.in_(ids)))
+        return int(self.conn.execute(delete(e).where(e.c.id.in_(ids))).rowcount or 0)

@@ -34,6 +34,7 @@ events = Table(
     Column("pending_webhooks", Integer, nullable=False, default=0),
     Index("ix_events_scope", "account_id", "livemode", "id"),
     Index("ix_events_type", "account_id", "livemode", "type", "id"),
+    Index("ix_events_created", "created"),  # migration 0007: the retention job's oldest-first scan
 )
 
 webhook_endpoints = Table(
