@@ -1,10 +1,13 @@
 """Webhook delivery benchmark: latency from the API response to the first delivery attempt, and throughput.
 
     python bench/webhook_latency.py [--events 1000] [--backlog 3000] [--db postgresql://...]
+                                    [--separate-worker]
 
 1. latency: `paykeep serve` (in-process worker), one endpoint pointing at a fast local receiver; customers are
    created one after another; for each, the time from the API response reaching the client to the
    customer.created delivery reaching the receiver (same process, same clock). p50 / p99 / max.
+   With --separate-worker: `serve --no-worker` plus one `paykeep worker` process instead (woken through
+   PostgreSQL LISTEN/NOTIFY; on SQLite it finds new deliveries by polling every 0.5 s).
 2. throughput (live): clients create customers as fast as they can (8 threads) with the in-process worker
    delivering meanwhile: deliveries/s while the API is under load.
 3. throughput (backlog): `serve --no-worker` piles up a backlog, then one `paykeep worker` process drains it:
@@ -254,14 +257,19 @@ def latency_and_live(args: argparse.Namespace, tmp: str, env: dict[str, str]) ->
     """Runs 1 and 2: `paykeep serve` with its in-process worker."""
     receiver = ReceiverProcess()
     server = Server(Path(tmp) / "a", args.db or f"sqlite:///{tmp}/a/paykeep.db", env)
-    server.serve()
+    if args.separate_worker:
+        server.serve("--no-worker")
+        server.spawn("worker")
+    else:
+        server.serve()
     try:
         with server.client() as client:
             endpoint = client.post(
                 "/v1/webhook_endpoints", data={"url": receiver.url, "enabled_events[]": "customer.created"}
             ).json()
-            for _ in range(20):  # warm up connections and code paths
-                client.post("/v1/customers", data={"email": "warm@example.com"})
+            warm = [client.post("/v1/customers", data={"email": "warm@example.com"}).json()["id"]
+                    for _ in range(20)]  # warm up connections and code paths (and the worker's start)
+            wait_arrivals(receiver, warm, 60)
             time.sleep(0.5)
             answered: dict[str, float] = {}
             for i in range(args.events):
@@ -362,6 +370,8 @@ def main() -> None:
     )
     parser.add_argument("--db", default=None, help="database URL for runs 1-2 (default: a fresh SQLite file)")
     parser.add_argument("--db-backlog", default=None, help="an empty database URL for run 3")
+    parser.add_argument("--separate-worker", action="store_true",
+                        help="runs 1-2: `serve --no-worker` and one `paykeep worker` process")
     parser.add_argument(
         "--sqlite-synchronous", default="FULL", help="PAYKEEP_SQLITE_SYNCHRONOUS (default FULL)"
     )

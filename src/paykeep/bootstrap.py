@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from paykeep.adapters.clock import clock_from_env
-from paykeep.adapters.db import migrate
+from paykeep.adapters.db import migrate, outbox_signal
 from paykeep.adapters.db.engine import Database
 from paykeep.adapters.db.unit_of_work import SqlUnitOfWork
 from paykeep.adapters.vault.keyring import (
@@ -171,12 +172,17 @@ async def start_webhook_delivery(runtime: Runtime) -> Any:
         runtime.deps, HttpSender(s.webhook_timeout), signature_headers,
         delays=s.webhook_retry_delays if custom else RETRY_SCHEDULE,  # type: ignore[arg-type]
         jitter=0.0 if custom else DEFAULT_JITTER, timeout=s.webhook_timeout,
+        poll_interval=s.worker_poll_interval,
     )
     await dispatcher.start()
     runtime.wake_listeners.append(dispatcher.wake)
+    # deliveries other processes write (PostgreSQL; see adapters/db/outbox_signal.py)
+    listener = outbox_signal.listener_for(s.database_url, dispatcher.wake)
 
     async def stop() -> None:
         runtime.wake_listeners.remove(dispatcher.wake)
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         await dispatcher.stop()
 
     return stop

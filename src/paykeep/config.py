@@ -35,6 +35,7 @@ class Settings:
     run_worker: bool = True
     webhook_retry_delays: tuple[float, ...] | None = None
     webhook_timeout: float = 15.0
+    worker_poll_interval: float = 0.5  # seconds between a webhook worker's looks for due deliveries
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
     secure_cookies: bool | None = None
@@ -52,6 +53,7 @@ class Settings:
             public_url=env.get("PAYKEEP_PUBLIC_URL") or None,
             webhook_retry_delays=_delays(env.get("PAYKEEP_WEBHOOK_RETRY_DELAYS")),
             webhook_timeout=float(env.get("PAYKEEP_WEBHOOK_TIMEOUT", "15")),
+            worker_poll_interval=min(max(float(env.get("PAYKEEP_WORKER_POLL_INTERVAL", "0.5")), 0.05), 60.0),
             sqlite_synchronous=env.get("PAYKEEP_SQLITE_SYNCHRONOUS", "FULL").upper(),
             log_level=env.get("PAYKEEP_LOG_LEVEL", "info"),
             db_pool_size=int(env.get("PAYKEEP_DB_POOL_SIZE", "5")),

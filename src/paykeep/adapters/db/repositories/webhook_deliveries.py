@@ -7,12 +7,17 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
 
+from paykeep.adapters.db import outbox_signal
 from paykeep.adapters.db.repository import TableRepository
 
 PENDING = "pending"
 
 
 class Repository(TableRepository):
+    def announce(self) -> None:
+        """Deliveries were written in this transaction: wake workers in other processes once it commits."""
+        outbox_signal.announce(self.conn)
+
     def due(
         self, now_ms: int, limit: int, *, exclude_endpoints: Iterable[str] = (), lock: bool = False
     ) -> list[dict[str, Any]]:
