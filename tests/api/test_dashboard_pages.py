@@ -184,3 +184,40 @@ def test_payment_intents_show_amount_status_and_the_last_payment_error(dash: Das
     assert "insufficient_funds" in detail and "requires_payment_method" in detail
     assert "payment_intent.payment_failed" in detail
     assert dash.get("/dashboard/payment_intents/pi_0000000000000000000").status_code == 404
+
+
+def test_payment_methods_charges_refunds_and_checkout_sessions_have_pages(dash: DashboardClient,
+                                                                          api: httpx.Client) -> None:
+    email = f"obj-{uuid.uuid4().hex[:8]}@example.com"
+    customer = api.post("/v1/customers", data={"email": email}).json()["id"]
+    paid = api.post("/v1/payment_intents", json={
+        "amount": 4200, "currency": "eur", "confirm": True, "customer": customer,
+        "setup_future_usage": "off_session", "payment_method_types": ["card"],
+        "payment_method_data": {"type": "card", "card": {"number": "4242424242424242", "exp_month": 4,
+                                                         "exp_year": 2036, "cvc": "314"}}}).json()
+    assert paid["status"] == "succeeded", paid
+    pm, charge = paid["payment_method"], paid["latest_charge"]
+    refund = api.post("/v1/refunds", json={"payment_intent": paid["id"], "amount": 1000}).json()
+    session = api.post("/v1/checkout/sessions", data={"mode": "setup", "customer": customer,
+                                                      "success_url": "https://shop.example/ok"}).json()
+
+    intent_page = dash.get(f"/dashboard/payment_intents/{paid['id']}").text
+    assert f'href="/dashboard/objects/{pm}"' in intent_page
+    pm_page = dash.get(f"/dashboard/objects/{pm}")
+    assert pm_page.status_code == 200
+    assert "visa •••• 4242" in pm_page.text and f'href="/dashboard/customers/{customer}"' in pm_page.text
+    assert "payment_method.attached" in pm_page.text and "4242424242424242" not in pm_page.text
+    charge_page = dash.get(f"/dashboard/objects/{charge}").text
+    assert "42.00 EUR" in charge_page and "10.00 EUR" in charge_page and "charge.refunded" in charge_page
+    assert f'href="/dashboard/payment_intents/{paid["id"]}"' in charge_page
+    refund_page = dash.get(f"/dashboard/objects/{refund['id']}").text
+    assert "10.00 EUR" in refund_page and f'href="/dashboard/objects/{charge}"' in refund_page
+    assert "refund.created" in refund_page
+    session_page = dash.get(f"/dashboard/objects/{session['id']}").text
+    seti_link = f'href="/dashboard/setup_intents/{session["setup_intent"]}"'
+    assert "setup" in session_page and seti_link in session_page
+    customer_page = dash.get(f"/dashboard/customers/{customer}").text
+    assert f'href="/dashboard/objects/{pm}"' in customer_page
+
+    for missing in ("ch_0000000000000000000", "xx_0000000000000000000", "nounderscore"):
+        assert dash.get(f"/dashboard/objects/{missing}").status_code == 404

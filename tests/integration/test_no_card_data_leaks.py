@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import JSON, LargeBinary, MetaData, create_engine, select
 
 from paykeep.config import normalise_db_url
+from paykeep.web.pages.dashboard.render import detail_url
 from support.cards import TABLE, form_pairs, luhn_complete, post, standalone
+from support.dashboard import DashboardClient
 from support.databases import dump_database_bytes
 from support.server import PaykeepServer
 
@@ -148,6 +150,21 @@ def test_no_card_number_or_cvc_anywhere(recorded: tuple[PaykeepServer, httpx.Cli
             break
         starting_after = resp.json()["data"][-1]["id"]
     page_client.close()
+
+    # 6. The dashboard's pages about all of it: customers, cards, intents, charges, events.
+    with DashboardClient(server) as dash:
+        dash.http.event_hooks["response"].append(recorder)
+        dash.sign_in()
+        ids = [i for pair in saved[:4] for i in pair]
+        for path in ("setup_intents", "payment_intents", "events"):
+            listing = dash.get(f"/dashboard/{path}").text
+            ids += re.findall(r'href="/dashboard/[a-z_]+/((?:seti|pi|evt)_\d+)"', listing)[:6]
+        for intent in api.get("/v1/payment_intents", params={"limit": 5}).json().get("data", []):
+            ids += [i for i in (intent.get("latest_charge"), intent.get("payment_method")) if i]
+        for object_id in dict.fromkeys(ids):
+            page = dash.get(detail_url(object_id) or "/dashboard")
+            assert page.status_code == 200, (object_id, page.status_code)
+        assert {i.split("_")[0] for i in ids} >= {"cus", "pm", "seti", "pi", "ch", "evt"}, ids
 
     # -- the scan --------------------------------------------------------------------------------------------
     assert len(saved) >= 12 and len(recorder.texts) > 100

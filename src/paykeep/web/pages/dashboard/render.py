@@ -20,6 +20,10 @@ DETAIL_PAGES = {
     "pi": "/dashboard/payment_intents/",
     "evt": "/dashboard/events/",
     "we": "/dashboard/webhooks/",
+    "pm": "/dashboard/objects/",  # web/pages/dashboard/objects.py
+    "ch": "/dashboard/objects/",
+    "re": "/dashboard/objects/",
+    "cs": "/dashboard/objects/",
 }
 
 

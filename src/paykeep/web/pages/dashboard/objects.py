@@ -1,0 +1,91 @@
+"""One page each for the objects that have no list of their own: PaymentMethods (pm_), charges (ch_),
+refunds (re_) and Checkout Sessions (cs_), at /dashboard/objects/{id}. The facts the API renders, links to
+related objects, the object's event timeline and the object as the API returns it. Each is read through
+its slice's own retrieve (or load) and render functions, so it shows exactly what the API would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from paykeep.services import dashboard_overview
+from paykeep.services.common import load
+from paykeep.services.ports import Context
+from paykeep.web.pages.dashboard.base import DashboardRoute, Page, PageMissing
+
+router = APIRouter(prefix="/dashboard", route_class=DashboardRoute, include_in_schema=False)
+
+# A fact: (label, how to show it, field). How: id (a link), money (with the object's currency), when, card,
+# status, text.
+Fact = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    label: str
+    read: Callable[[Context, str], dict[str, Any]]  # the API's view of the object
+    facts: tuple[Fact, ...]
+
+
+def _payment_method(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.services.payment_methods import retrieve_payment_method
+    from paykeep.wire.payment_methods import render_payment_method
+
+    return render_payment_method(retrieve_payment_method(ctx, object_id))
+
+
+def _charge(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.wire.charges import render_charge
+
+    return render_charge(load(ctx, "charges", "charge", object_id))
+
+
+def _refund(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.services.refunds import retrieve_refund
+    from paykeep.wire.refunds import render_refund
+
+    return render_refund(retrieve_refund(ctx, object_id))
+
+
+def _checkout_session(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.services.checkout_sessions import retrieve_checkout_session
+    from paykeep.wire.checkout_sessions import render_checkout_session
+
+    return render_checkout_session(retrieve_checkout_session(ctx, object_id))
+
+
+KINDS: dict[str, ObjectKind] = {
+    "pm": ObjectKind("PaymentMethod", _payment_method, (
+        ("Card", "card", "card"), ("Customer", "id", "customer"), ("Type", "text", "type"),
+        ("Created", "when", "created"))),
+    "ch": ObjectKind("Charge", _charge, (
+        ("Amount", "money", "amount"), ("Captured", "money", "amount_captured"),
+        ("Refunded", "money", "amount_refunded"), ("Status", "status", "status"),
+        ("PaymentIntent", "id", "payment_intent"), ("Payment method", "id", "payment_method"),
+        ("Customer", "id", "customer"), ("Created", "when", "created"))),
+    "re": ObjectKind("Refund", _refund, (
+        ("Amount", "money", "amount"), ("Status", "status", "status"), ("Reason", "text", "reason"),
+        ("Charge", "id", "charge"), ("PaymentIntent", "id", "payment_intent"),
+        ("Created", "when", "created"))),
+    "cs": ObjectKind("Checkout Session", _checkout_session, (
+        ("Mode", "text", "mode"), ("Status", "status", "status"), ("Customer", "id", "customer"),
+        ("SetupIntent", "id", "setup_intent"), ("PaymentIntent", "id", "payment_intent"),
+        ("Success URL", "text", "success_url"), ("Expires", "when", "expires_at"),
+        ("Created", "when", "created"))),
+}
+
+
+@router.get("/objects/{object_id}")
+def object_detail(object_id: str, dash: Page) -> Response:
+    kind = KINDS.get(object_id.split("_", 1)[0]) if "_" in object_id else None
+    if kind is None:
+        raise PageMissing(object_id)
+
+    def read(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return kind.read(ctx, object_id), dashboard_overview.object_timeline(ctx, object_id)
+
+    obj, timeline = dash.read(read)
+    return dash.page("object.html", kind=kind, obj=obj, timeline=timeline)
