@@ -12,31 +12,23 @@ import pytest
 
 from paykeep import bootstrap
 from paykeep.adapters.clock import ManualClock
-from paykeep.config import Settings
 from paykeep.domain.checkout_sessions import LIFETIME_MS
-from paykeep.services import accounts, checkout_page, checkout_sessions, setup_intents
+from paykeep.services import checkout_page, checkout_sessions, setup_intents
 from paykeep.services.ports import Caller, Context
 from paykeep.webhooks import construct_event
 from paykeep.wire.checkout_sessions import CheckoutSessionCreate
 from paykeep.wire.setup_intents import SetupIntentConfirm
 from support.receiver import Receiver, wait_until
+from support.runtime import START_MS, manual_runtime
 from support.server import PaykeepServer
 
 HOUR_MS = 3600 * 1000
-START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
 
 @pytest.fixture
 def runtime(database_url: str, tmp_path: Path) -> Iterator[tuple[bootstrap.Runtime, ManualClock, Caller]]:
-    clock = ManualClock(START_MS)
-    settings = Settings.from_env(database_url=database_url, key_file=tmp_path / "paykeep.key",
-                                 public_url="http://127.0.0.1:9")
-    rt = bootstrap.build_runtime(settings, initialise=True, clock=clock)
-    keys = accounts.ensure_account(rt.deps)
-    try:
-        yield rt, clock, Caller(account_id=keys.account_id, livemode=False)
-    finally:
-        rt.close()
+    with manual_runtime(database_url, tmp_path, public_url="http://127.0.0.1:9") as found:
+        yield found
 
 
 def in_transaction(rt: bootstrap.Runtime, caller: Caller, fn: Any) -> Any:

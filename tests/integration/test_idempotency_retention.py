@@ -12,27 +12,19 @@ import pytest
 
 from paykeep import bootstrap
 from paykeep.adapters.clock import ManualClock
-from paykeep.config import Settings
-from paykeep.services import accounts, idempotency
+from paykeep.services import idempotency
 from paykeep.services.ports import Caller
 from support.receiver import wait_until
-from support.runtime import caller_for, open_runtime
+from support.runtime import caller_for, manual_runtime, open_runtime
 from support.server import PaykeepServer
 
 HOUR_MS = 3600 * 1000
-START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
 
 @pytest.fixture
 def runtime(database_url: str, tmp_path: Path) -> Iterator[tuple[bootstrap.Runtime, ManualClock, Caller]]:
-    clock = ManualClock(START_MS)
-    settings = Settings.from_env(database_url=database_url, key_file=tmp_path / "paykeep.key")
-    rt = bootstrap.build_runtime(settings, initialise=True, clock=clock)
-    keys = accounts.ensure_account(rt.deps)
-    try:
-        yield rt, clock, Caller(account_id=keys.account_id, livemode=False, request_id="req_1")
-    finally:
-        rt.close()
+    with manual_runtime(database_url, tmp_path) as found:
+        yield found
 
 
 def record(rt: bootstrap.Runtime, caller: Caller, key: str) -> None:

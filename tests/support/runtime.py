@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from paykeep import bootstrap
+from paykeep.adapters.clock import ManualClock
 from paykeep.config import Settings
-from paykeep.services import idempotency
+from paykeep.services import accounts, idempotency
 from paykeep.services.ports import Caller
 from support.server import PaykeepServer
 
@@ -20,6 +22,24 @@ def open_runtime(server: PaykeepServer) -> Iterator[bootstrap.Runtime]:
     runtime = bootstrap.build_runtime(settings)
     try:
         yield runtime
+    finally:
+        runtime.close()
+
+
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+@contextmanager
+def manual_runtime(database_url: str, tmp_path: Path, **settings: Any,
+                   ) -> Iterator[tuple[bootstrap.Runtime, ManualClock, Caller]]:
+    """A paykeep runtime (no server) on a fresh database whose clock only moves when the test says so
+    (`clock.advance(ms)`), from START_MS; with the test-mode caller of its account. For timed jobs."""
+    clock = ManualClock(START_MS)
+    config = Settings.from_env(database_url=database_url, key_file=tmp_path / "paykeep.key", **settings)
+    runtime = bootstrap.build_runtime(config, initialise=True, clock=clock)
+    keys = accounts.ensure_account(runtime.deps)
+    try:
+        yield runtime, clock, Caller(account_id=keys.account_id, livemode=False, request_id="req_1")
     finally:
         runtime.close()
 

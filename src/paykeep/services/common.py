@@ -1,11 +1,12 @@
-"""Small rules shared by the use cases: loading by id in scope, nullable text fields, pages."""
+"""Small rules shared by the use cases: loading by id in scope, nullable text fields, pages, purges."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from paykeep.domain.errors import ParameterInvalid, ResourceMissing
-from paykeep.services.ports import Context
+from paykeep.services.ports import Context, Deps, UnitOfWork
 from paykeep.wire.params import ListParams
 
 
@@ -47,3 +48,18 @@ def page(
         ending_before=params.ending_before,
         **filters,
     )
+
+
+def purge_in_batches(deps: Deps, purge: Callable[[UnitOfWork, int], int], *, batch: int,
+                     max_batches: int) -> int:
+    """A timed job's deletion of old rows: `purge(uow, batch)` deletes up to `batch` rows in one write
+    transaction and returns how many; repeated while batches come back full, at most `max_batches` times, so
+    the SQLite write lock is never held long and a backlog is worked off over several runs."""
+    purged = 0
+    for _ in range(max_batches):
+        with deps.begin(write=True) as uow:
+            done = purge(uow, batch)
+        purged += done
+        if done < batch:
+            break
+    return purged

@@ -9,7 +9,7 @@ from paykeep import API_VERSION
 from paykeep.domain.errors import ParameterInvalid
 from paykeep.domain.events import MAX_TYPES_FILTER, type_pattern
 from paykeep.domain.events import subscribed as _subscribed
-from paykeep.services.common import load, page
+from paykeep.services.common import load, page, purge_in_batches
 from paykeep.services.ports import Context, Deps, iter_changed
 from paykeep.wire.events import EventList
 from paykeep.wire.params import created_filters
@@ -79,17 +79,11 @@ def record_event(
 def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> int:
     """Delete events older than 30 days, with their deliveries and attempts (a timed job); returns how many
     events went. As on Stripe, an event can be retrieved for 30 days; one that still has a pending delivery
-    (a worker was down for weeks) stays until that delivery ends. Bounded like idempotency.purge_expired:
-    `batch` events per transaction, `max_batches` per run. Safe in several processes at once."""
+    (a worker was down for weeks) stays until that delivery ends. `batch` events per transaction,
+    `max_batches` per run (common.purge_in_batches). Safe in several processes at once."""
     cutoff = deps.clock.now_ms() - RETENTION_MS
-    purged = 0
-    for _ in range(max_batches):
-        with deps.begin(write=True) as uow:
-            done = uow.events.purge_before(cutoff, batch)
-        purged += done
-        if done < batch:
-            break
-    return purged
+    return purge_in_batches(deps, lambda uow, n: int(uow.events.purge_before(cutoff, n)), batch=batch,
+                            max_batches=max_batches)
 
 
 def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paykeep.domain.errors import IdempotencyError, IdempotencyInUse, ParameterInvalid
+from paykeep.services.common import purge_in_batches
 from paykeep.services.ports import Caller, Deps, UnitOfWork
 
 RETENTION_MS = 24 * 3600 * 1000
@@ -115,18 +116,11 @@ def release(deps: Deps, caller: Caller, key: str) -> None:
 
 
 def purge_expired(deps: Deps, *, batch: int = 1000, max_batches: int = 50) -> int:
-    """Delete the records past their 24 hours (a timed job); returns how many. In transactions of at most
-    `batch` rows, so the SQLite write lock is never held for long, and at most `max_batches` per run: a
-    backlog is worked off over several ticks. Safe in several processes at once (a row goes once)."""
+    """Delete the records past their 24 hours (a timed job); returns how many. `batch` rows per transaction,
+    `max_batches` per run (common.purge_in_batches). Safe in several processes at once (a row goes once)."""
     cutoff = deps.clock.now_ms() - RETENTION_MS
-    purged = 0
-    for _ in range(max_batches):
-        with deps.begin(write=True) as uow:
-            done = uow.idempotency_keys.purge_before(cutoff, batch)
-        purged += done
-        if done < batch:
-            break
-    return purged
+    return purge_in_batches(deps, lambda uow, n: int(uow.idempotency_keys.purge_before(cutoff, n)),
+                            batch=batch, max_batches=max_batches)
 
 
 def _in_use_message() -> str:
