@@ -37,6 +37,20 @@ def stored(rt: bootstrap.Runtime, caller: Caller, key: str) -> dict[str, Any] | 
         return uow.idempotency_keys.get_key(caller.account_id, caller.livemode, key)
 
 
+def count_write_transactions(rt: bootstrap.Runtime) -> list[bool]:
+    """From now on, every write transaction the runtime opens appends True to the returned list."""
+    opened: list[bool] = []
+    real = rt.deps.transaction
+
+    def transaction(write: bool) -> Any:
+        if write:
+            opened.append(True)
+        return real(write)
+
+    rt.deps.transaction = transaction
+    return opened
+
+
 def test_records_go_after_24_hours_oldest_first_in_bounded_batches(runtime: Any) -> None:
     rt, clock, caller = runtime
     old = [f"old-{i}" for i in range(5)]
@@ -46,7 +60,9 @@ def test_records_go_after_24_hours_oldest_first_in_bounded_batches(runtime: Any)
     record(rt, caller, "younger")
 
     clock.advance(23 * HOUR_MS)  # exactly 24 h after the first five: still kept
+    writes = count_write_transactions(rt)
     assert idempotency.purge_expired(rt.deps) == 0
+    assert writes == [], "with nothing to purge the job only reads (no write lock, no fsync)"
     assert all(stored(rt, caller, key) for key in old)
 
     clock.advance(1)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from paykeep.domain.errors import ParameterInvalid, ResourceMissing
-from paykeep.services.ports import Context, Deps, UnitOfWork
+from paykeep.services.ports import Context, Deps
 from paykeep.wire.params import ListParams
 
 
@@ -50,15 +49,20 @@ def page(
     )
 
 
-def purge_in_batches(deps: Deps, purge: Callable[[UnitOfWork, int], int], *, batch: int,
+def purge_in_batches(deps: Deps, repository: str, created_before: int, *, batch: int,
                      max_batches: int) -> int:
-    """A timed job's deletion of old rows: `purge(uow, batch)` deletes up to `batch` rows in one write
-    transaction and returns how many; repeated while batches come back full, at most `max_batches` times, so
-    the SQLite write lock is never held long and a backlog is worked off over several runs."""
+    """A timed job's deletion of old rows through `uow.<repository>`: `any_before(created_before)` is asked in
+    a read transaction first (an idle server takes no write lock and syncs nothing), then
+    `purge_before(created_before, batch)` deletes up to `batch` rows per write transaction, repeated while
+    batches come back full, at most `max_batches` times: the SQLite write lock is never held long, and a
+    backlog is worked off over several runs."""
+    with deps.begin(write=False) as uow:
+        if not getattr(uow, repository).any_before(created_before):
+            return 0
     purged = 0
     for _ in range(max_batches):
         with deps.begin(write=True) as uow:
-            done = purge(uow, batch)
+            done = int(getattr(uow, repository).purge_before(created_before, batch))
         purged += done
         if done < batch:
             break

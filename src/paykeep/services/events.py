@@ -82,8 +82,7 @@ def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> in
     (a worker was down for weeks) stays until that delivery ends. `batch` events per transaction,
     `max_batches` per run (common.purge_in_batches). Safe in several processes at once."""
     cutoff = deps.clock.now_ms() - RETENTION_MS
-    return purge_in_batches(deps, lambda uow, n: int(uow.events.purge_before(cutoff, n)), batch=batch,
-                            max_batches=max_batches)
+    return purge_in_batches(deps, "events", cutoff, batch=batch, max_batches=max_batches)
 
 
 def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:

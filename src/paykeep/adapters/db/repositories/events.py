@@ -48,14 +48,23 @@ class Repository(TableRepository):
         )
         self.conn.execute(statement, [{"b_id": e, "b_count": len(targets[e] - done[e])} for e in event_ids])
 
+    def _purgeable(self, created_ms: int, limit: int) -> list[str]:
+        """Ids of events created before `created_ms` without a pending delivery, oldest first."""
+        e, d = self.table, webhook_deliveries
+        pending = exists().where(d.c.event_id == e.c.id, d.c.status == "pending")
+        return list(self.conn.execute(
+            select(e.c.id).where(e.c.created < created_ms, ~pending).order_by(e.c.created).limit(limit)
+        ).scalars())
+
+    def any_before(self, created_ms: int) -> bool:
+        """Whether purge_before would delete anything (a read: no write lock while there is nothing to do)."""
+        return bool(self._purgeable(created_ms, 1))
+
     def purge_before(self, created_ms: int, limit: int) -> int:
         """Delete up to `limit` events created before `created_ms` (oldest first) with their deliveries and
         attempts, skipping an event that still has a pending delivery; returns how many events went."""
         e, d, a = self.table, webhook_deliveries, webhook_attempts
-        pending = exists().where(d.c.event_id == e.c.id, d.c.status == "pending")
-        ids = list(self.conn.execute(
-            select(e.c.id).where(e.c.created < created_ms, ~pending).order_by(e.c.created).limit(limit)
-        ).scalars())
+        ids = self._purgeable(created_ms, limit)
         if not ids:
             return 0
         deliveries = select(d.c.id).where(d.c.event_id.in_(ids))

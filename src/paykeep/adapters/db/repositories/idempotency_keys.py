@@ -40,6 +40,11 @@ class Repository:
     def delete_key(self, account_id: str, livemode: bool, key: str) -> None:
         self.conn.execute(delete(self.t).where(*self._where(account_id, livemode, key)))
 
+    def any_before(self, created_ms: int) -> bool:
+        """Whether purge_before would delete anything (a read: no write lock while there is nothing to do)."""
+        found = self.conn.execute(select(self.t.c.created).where(self.t.c.created < created_ms).limit(1))
+        return found.first() is not None
+
     def purge_before(self, created_ms: int, limit: int) -> int:
         """Delete up to `limit` records created before `created_ms` (oldest first); returns how many."""
         key = tuple_(self.t.c.account_id, self.t.c.livemode, self.t.c.key)
