@@ -40,10 +40,14 @@ class Runtime:
     keyring: Keyring
     deps: Deps
     wake_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # wakes the webhook workers of other processes after a commit (SQLite; adapters/db/outbox_signal.py)
+    wake_others: Callable[[], None] | None = None
 
     def wake_outbox(self) -> None:
         for listener in list(self.wake_listeners):
             listener()
+        if self.wake_others is not None:
+            self.wake_others()
 
     def close(self) -> None:
         self.db.dispose()
@@ -100,7 +104,8 @@ def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock 
         transaction=_transaction_factory(db),
         inline_reads=_loop_read_factory(db) if db.is_sqlite else None,
     )
-    runtime = Runtime(settings=settings, db=db, keyring=keyring, deps=deps)
+    runtime = Runtime(settings=settings, db=db, keyring=keyring, deps=deps,
+                      wake_others=outbox_signal.after_commit_announcer(settings.database_url))
     deps.notify_outbox = runtime.wake_outbox
     _attach_slices(runtime)
     return runtime
@@ -176,7 +181,7 @@ async def start_webhook_delivery(runtime: Runtime) -> Any:
     )
     await dispatcher.start()
     runtime.wake_listeners.append(dispatcher.wake)
-    # deliveries other processes write (PostgreSQL; see adapters/db/outbox_signal.py)
+    # deliveries other processes write (see adapters/db/outbox_signal.py)
     listener = outbox_signal.listener_for(s.database_url, dispatcher.wake)
 
     async def stop() -> None:

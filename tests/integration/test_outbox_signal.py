@@ -1,8 +1,8 @@
-"""Waking webhook workers in other processes (adapters/db/outbox_signal.py): PostgreSQL LISTEN/NOTIFY.
+"""Waking webhook workers in other processes (adapters/db/outbox_signal.py): PostgreSQL LISTEN/NOTIFY, and
+on SQLite a datagram between the processes of one machine.
 
 The worker's poll is set to 60 s here, so a delivery that arrives within seconds was woken by the
-notification, not found by a poll. PostgreSQL only: SQLite has no channel between processes (its separate
-workers poll, docs/deployment.md)."""
+signal, not found by a poll."""
 
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ from support.cluster import Cluster
 from support.databases import BACKEND
 from support.receiver import Receiver, wait_until
 
-pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's; SQLite's "
-                                "separate workers poll (PAYKEEP_TEST_BACKEND=postgres runs this)")
-
 
 class Signals:
     def __init__(self) -> None:
@@ -33,6 +30,8 @@ class Signals:
             self.count += 1
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's (the SQLite signal is "
+                    "tested across processes below); PAYKEEP_TEST_BACKEND=postgres runs this")
 def test_the_listener_hears_committed_announcements_only(database_url: str) -> None:
     db = Database(database_url)
     signals = Signals()
@@ -87,3 +86,28 @@ def test_a_separate_worker_delivers_at_once_though_its_poll_is_a_minute(tmp_path
     finally:
         cluster.close()
         receiver.close()
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite signal")
+def test_sqlite_wakes_only_the_workers_of_the_same_database_file(tmp_path: Path) -> None:
+    """Two processes' worth of listeners, one per database file; the announcer of file A wakes A's only.
+    (Listeners of this process are skipped by the announcer: a commit wakes them directly.)"""
+    heard = {"a": Signals(), "b": Signals()}
+    paths = {name: str(tmp_path / f"{name}.db") for name in heard}
+    listeners = {name: outbox_signal.LocalListener(paths[name], heard[name], check_s=0.05).start()
+                 for name in heard}
+    announce_a = outbox_signal.after_commit_announcer(f"sqlite:///{paths['a']}")
+    assert announce_a is not None
+    try:
+        outbox_signal._OWN_NAMES.clear()  # stand-ins for listeners in other processes
+        for _ in range(3):
+            announce_a()
+        wait_until(lambda: heard["a"].count == 3, timeout=10)
+        time.sleep(0.2)  # a datagram to the wrong file's listener would have arrived by now
+        assert heard["b"].count == 0
+    finally:
+        for listener in listeners.values():
+            listener.stop()
+    announce_a()
+    time.sleep(0.2)
+    assert heard["a"].count == 3, "a stopped listener hears nothing"
