@@ -265,8 +265,6 @@ def resend_event(deps: Deps, event_id: str, endpoint_id: str | None = None) -> l
                 }
             )
             queued.append({"delivery": delivery_id, "endpoint": endpoint["id"], "url": endpoint["url"]})
-        if queued:
-            uow.webhook_deliveries.announce()
         refresh_pending_webhooks(uow, [event_id])
     if queued:
         deps.notify_outbox()

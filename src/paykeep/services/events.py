@@ -69,8 +69,6 @@ def record_event(
                 "updated": now,
             }
         )
-    if endpoints:
-        ctx.uow.webhook_deliveries.announce()
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
     return event_id

@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, make_url
 
@@ -43,31 +43,50 @@ def announce(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
 
 
-class OutboxListener:
-    """A thread with its own connection that LISTENs on CHANNEL and calls `on_signal` (cheap, thread-safe)
-    for every notification, once right after (re)connecting (whatever was announced while it was not
-    listening), and never after `stop()`. A lost connection is reopened after `reconnect_s`."""
+class Listener:
+    """A daemon thread that calls `on_signal` (cheap, thread-safe) for each wake-up its `_listen` hears, and
+    never after `stop()`; `_listen` returns within `check_s` of `stop()`. Subclasses: one per database."""
 
-    def __init__(self, database_url: str, on_signal: Callable[[], None], *, reconnect_s: float = 1.0,
-                 check_s: float = 0.5) -> None:
-        self._conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
+    def __init__(self, on_signal: Callable[[], None], *, check_s: float = 0.5) -> None:
         self._on_signal = on_signal
-        self._reconnect_s = reconnect_s
-        self._check_s = check_s  # how soon stop() is noticed
+        self._check_s = check_s
         self._stopping = threading.Event()
-        self.listening = threading.Event()  # set while LISTEN is in place (tests wait for it)
-        self._thread = threading.Thread(target=self._run, name="paykeep-outbox-listener", daemon=True)
+        self.listening = threading.Event()  # set while wake-ups can arrive (tests wait for it)
+        self._thread = threading.Thread(target=self._listen, name="paykeep-outbox-listener", daemon=True)
 
-    def start(self) -> OutboxListener:
+    def start(self) -> Listener:
         self._thread.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._thread.join(timeout)
+        self.listening.clear()
 
-    def _run(self) -> None:
+    def _listen(self) -> None:
+        raise NotImplementedError
+
+    def _signal(self) -> None:
+        if not self._stopping.is_set():
+            try:
+                self._on_signal()
+            except Exception as exc:  # noqa: BLE001 - a failing callback must not end the listener
+                log.error("outbox listener callback failed: %s", type(exc).__name__)
+
+
+class OutboxListener(Listener):
+    """PostgreSQL: its own connection LISTENs on CHANNEL; a signal for every notification and one right
+    after (re)connecting (whatever was announced while it was not listening). A lost connection is
+    reopened after `reconnect_s`."""
+
+    def __init__(self, database_url: str, on_signal: Callable[[], None], *, reconnect_s: float = 1.0,
+                 check_s: float = 0.5) -> None:
+        super().__init__(on_signal, check_s=check_s)
+        self._conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self._reconnect_s = reconnect_s
+
+    def _listen(self) -> None:
         import psycopg
 
         while not self._stopping.is_set():
@@ -87,19 +106,6 @@ class OutboxListener:
                 self.listening.clear()
             self._stopping.wait(self._reconnect_s)
 
-    def _signal(self) -> None:
-        if not self._stopping.is_set():
-            try:
-                self._on_signal()
-            except Exception as exc:  # noqa: BLE001 - a failing callback must not end the listener
-                log.error("outbox listener callback failed: %s", type(exc).__name__)
-
-
-class _Listener(Protocol):
-    listening: threading.Event
-
-    def stop(self, timeout: float = 5.0) -> None: ...
-
 
 def _sqlite_file(database_url: str) -> str | None:
     url = make_url(database_url)
@@ -115,35 +121,28 @@ def _local_prefix(path: str) -> str:
 _OWN_NAMES: set[str] = set()  # this process's local listeners: a commit here wakes them directly
 
 
-class LocalListener:
-    """SQLite: a thread with an abstract datagram socket that calls `on_signal` for every byte it receives,
-    never after `stop()`."""
+class LocalListener(Listener):
+    """SQLite: an abstract datagram socket named after the database file; a signal for every byte."""
 
     def __init__(self, path: str, on_signal: Callable[[], None], *, check_s: float = 0.5) -> None:
+        super().__init__(on_signal, check_s=check_s)
         self.name = f"{_local_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}"
-        self._on_signal = on_signal
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind("\0" + self.name)
         self._sock.settimeout(check_s)
-        self._stopping = threading.Event()
-        self.listening = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="paykeep-outbox-listener", daemon=True)
 
-    def start(self) -> LocalListener:
+    def start(self) -> Listener:
         _OWN_NAMES.add(self.name)
         self.listening.set()
-        self._thread.start()
         log.info("outbox listener: listening on @%s", self.name)
-        return self
+        return super().start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._thread.join(timeout)
+        super().stop(timeout)
         _OWN_NAMES.discard(self.name)
-        self.listening.clear()
         self._sock.close()
 
-    def _run(self) -> None:
+    def _listen(self) -> None:
         while not self._stopping.is_set():
             try:
                 self._sock.recv(16)
@@ -151,11 +150,7 @@ class LocalListener:
                 continue
             except OSError:
                 return
-            if not self._stopping.is_set():
-                try:
-                    self._on_signal()
-                except Exception as exc:  # noqa: BLE001 - a failing callback must not end the listener
-                    log.error("outbox listener callback failed: %s", type(exc).__name__)
+            self._signal()
 
 
 class LocalAnnouncer:
@@ -192,7 +187,7 @@ class LocalAnnouncer:
         return [p[1:] for p in paths if p.startswith(self._prefix)]
 
 
-def listener_for(database_url: str, on_signal: Callable[[], None], **options: Any) -> _Listener | None:
+def listener_for(database_url: str, on_signal: Callable[[], None], **options: Any) -> Listener | None:
     """A started listener for this database: LISTEN on PostgreSQL, a datagram socket for a SQLite file."""
     if make_url(database_url).get_backend_name() == "postgresql":
         return OutboxListener(database_url, on_signal, **options).start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
@@ -14,9 +14,12 @@ PENDING = "pending"
 
 
 class Repository(TableRepository):
-    def announce(self) -> None:
-        """Deliveries were written in this transaction: wake workers in other processes once it commits."""
-        outbox_signal.announce(self.conn)
+    def insert(self, values: Mapping[str, Any]) -> None:
+        """A pending delivery also wakes the workers of other processes once this transaction commits
+        (PostgreSQL NOTIFY; adapters/db/outbox_signal.py), whichever use case wrote it."""
+        super().insert(values)
+        if values.get("status") == PENDING:
+            outbox_signal.announce(self.conn)
 
     def due(
         self, now_ms: int, limit: int, *, exclude_endpoints: Iterable[str] = (), lock: bool = False
