@@ -8,14 +8,20 @@ import re
 import sys
 import time
 
-_PAN = re.compile(r"(?<![\d_])(?:\d[ -]?){12,18}\d(?!\d)")
+from paykeep.domain.cards import luhn_valid
+
+# A card number's shape: 12-19 digits in one run, or a 4-digit group followed by groups of 2-6 digits (spaces
+# or hyphens between them), standing on its own. A run glued to a word (`cus_…`, `paykeep-wake-…`, `a1234…`)
+# is an identifier, not a card number; and a run that fails the Luhn check is not a card number either.
+_PAN = re.compile(r"(?<!\w)(?<![A-Za-z0-9]-)(?:\d{12,19}|\d{4}(?:[ -]\d{2,6}){2,4})(?!\d)")
+_GROUP_END = re.compile(r"\d(?=[ -]|$)")
 _SECRET = re.compile(r"\b(sk|pk|rk|whsec)_(test_|live_)?[A-Za-z0-9]{6,}")
 _CLIENT_SECRET = re.compile(r"_secret_[A-Za-z0-9]+")
 _CVC_FIELD = re.compile(r"(cvc[\"'\]=:\s]+)\d{3,4}", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    text = _PAN.sub(lambda m: "[redacted-number ••••" + re.sub(r"\D", "", m.group(0))[-4:] + "]", text)
+    text = _PAN.sub(_mask_pan, text)
     # The other three cannot match without their literal part; looking for it first is ~40x cheaper.
     if "k_" in text or "whsec_" in text:
         text = _SECRET.sub(lambda m: f"{m.group(1)}_{m.group(2) or ''}[redacted]", text)
@@ -24,6 +30,18 @@ def redact(text: str) -> str:
     if "cvc" in text.lower():
         text = _CVC_FIELD.sub(r"\1[redacted]", text)
     return text
+
+
+def _mask_pan(match: re.Match[str]) -> str:
+    """The longest part of the run, from its start to the end of one of its groups, that is a card number
+    (12-19 digits, Luhn-valid) is masked, keeping its last four digits; the rest of the run stays as it was.
+    (`4242 4242 4242 4242 12`: the card, then a number.)"""
+    run = match.group(0)
+    for end in reversed([m.end() for m in _GROUP_END.finditer(run)]):
+        digits = re.sub(r"\D", "", run[:end])
+        if 12 <= len(digits) <= 19 and luhn_valid(digits):
+            return "[redacted-number ••••" + digits[-4:] + "]" + run[end:]
+    return run
 
 
 class RedactingFormatter(logging.Formatter):

@@ -20,8 +20,8 @@ CARDS = [
     "6011111111111117",
     "4000002760003184",
     "5555555555554444",
-    "4111111111111",
-    "6200000000000000005",
+    "4222222222222",
+    "6200000000000000000",
 ]
 
 
@@ -104,6 +104,29 @@ def test_ids_are_not_masked(object_id: str) -> None:
         f"request_id={object_id}",
     ):
         assert redact(line) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the SQLite wake-up socket (adapters/db/outbox_signal.py), whatever digits its name happens to hold
+        "listening on @paykeep-wake-1234567890123456",
+        "listening on @paykeep-wake-4242424242424242-81234-4242424242424242",
+        "wake-up sent to @paykeep-wake-6011111111111117",
+        # digit runs that are not card numbers: Luhn-invalid, too long, or glued to a word
+        "order 1234567890123456 shipped",
+        "timestamp_ns=17648273640123456789 elapsed=1234567890123",
+        "sha a4242424242424242f /tmp/x4242424242424242",
+        "2026-11-26 09:10:08,123 INFO paykeep.worker 3 deliveries in 0.123456789012 s",
+    ],
+)
+def test_socket_names_and_other_digit_runs_are_left_alone(line: str) -> None:
+    assert redact(line) == line
+
+
+def test_a_card_number_followed_by_another_number_is_masked_alone() -> None:
+    assert redact("4242 4242 4242 4242 12") == "[redacted-number ••••4242] 12"
+    assert redact("card=4242-4242-4242-4242-99 x") == "card=[redacted-number ••••4242]-99 x"
 
 
 def test_ordinary_text_is_untouched() -> None:
