@@ -1,10 +1,18 @@
-"""Base classes for request parameters: unknown fields are refused; numbers may arrive as strings."""
+"""Base classes for request parameters: unknown fields are refused; numbers may arrive as strings.
+
+Scalar types are strict, here and only here (API.md §12): an integer is a JSON integer or a string of
+digits (with a leading `-`; the field's own bounds decide whether a negative is allowed), a boolean is JSON
+`true`/`false` or the string `"true"`/`"false"`. `true` for an integer, `1.5`, `100.0`, `"1e3"`, `" 4"`
+or `"yes"` for a boolean is a 400 naming the parameter. Pydantic's lax mode would take all of those."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+import types
+import typing
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 Metadata = dict[str, Any] | str  # "" clears all keys
@@ -13,8 +21,78 @@ Unset = Literal[""]  # `address=""` unsets an object-valued field; any other str
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+_DIGITS = re.compile(r"-?[0-9]{1,19}")  # int64 has at most 19 digits; a longer string is out of range anyway
+_BOOLEANS = {"true": True, "false": False}
+_INT, _STR_OR_INT, _BOOL = "int", "str_or_int", "bool"
+MAX_ARRAY_ENTRIES = 100  # every array parameter; the longest legitimate one (enabled_events) has 22 values
+DEDUPLICATED = frozenset({"expand", "payment_method_types", "enabled_events"})  # as Stripe: order kept
+
+
+def _scalar_kind(annotation: Any) -> tuple[str | None, frozenset[str]]:
+    """What strictness a field's annotation needs: `int` (and `int | None`, `CreatedFilter | int`),
+    `str | int` (card fields: any string, or an integer), `bool` (and any `Literal` member strings)."""
+    members: list[Any] = []
+    pending = [annotation]
+    while pending:
+        item = pending.pop()
+        origin = typing.get_origin(item)
+        if origin is Annotated:
+            pending.append(typing.get_args(item)[0])
+        elif origin is Union or origin is types.UnionType:
+            pending.extend(typing.get_args(item))
+        else:
+            members.append(item)
+    literals = frozenset(str(v) for m in members if typing.get_origin(m) is Literal
+                         for v in typing.get_args(m))
+    if bool in members:
+        return _BOOL, literals
+    if int in members:
+        return (_STR_OR_INT if str in members else _INT), literals
+    return None, literals
+
+
+_KINDS: dict[type, dict[str, tuple[str | None, frozenset[str]]]] = {}
+
+
+def _invalid_integer() -> PydanticCustomError:
+    return PydanticCustomError("int_type", "Input should be an integer (a JSON integer or digit string)")
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        kinds = _KINDS.get(cls)
+        if kinds is None:  # per class, computed on first use
+            kinds = _KINDS[cls] = {name: _scalar_kind(f.annotation) for name, f in cls.model_fields.items()}
+        name = info.field_name or ""
+        if isinstance(value, list):
+            if len(value) > MAX_ARRAY_ENTRIES:
+                raise PydanticCustomError(
+                    "too_long", f"at most {MAX_ARRAY_ENTRIES} entries are accepted (got {len(value)})")
+            if name in DEDUPLICATED and all(isinstance(v, str) for v in value):
+                return list(dict.fromkeys(value))
+            return value
+        kind, literals = kinds.get(name, (None, frozenset()))
+        if kind is None or value is None or isinstance(value, dict):
+            return value
+        if kind == _BOOL:
+            if isinstance(value, bool) or (isinstance(value, str) and value in literals):
+                return value
+            if isinstance(value, str) and value in _BOOLEANS:
+                return _BOOLEANS[value]
+            raise PydanticCustomError("bool_type", "Input should be a boolean: true or false")
+        if isinstance(value, bool | float):
+            raise _invalid_integer()
+        if isinstance(value, str) and kind == _INT:
+            if _DIGITS.fullmatch(value) is None:
+                if value.lstrip("-").isdigit() and value.isascii():
+                    raise PydanticCustomError("int_parsing", "Input should be between -2^63 and 2^63-1")
+                raise _invalid_integer()
+            return int(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
