@@ -6,6 +6,7 @@ All reads are scoped to the caller's account and mode.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from paykeep.domain.errors import ResourceMissing
@@ -25,7 +26,6 @@ def summarize_account(ctx: Context) -> dict[str, int | None]:
     counts: dict[str, int | None] = {}
     for key, table, filters in (
         ("customers", "customers", {"deleted": False}),
-        ("payment_methods", "payment_methods", {}),
         ("setup_intents", "setup_intents", {}),
         ("setup_intents_succeeded", "setup_intents", {"status": "succeeded"}),
         ("payment_intents", "payment_intents", {}),
@@ -37,7 +37,21 @@ def summarize_account(ctx: Context) -> dict[str, int | None]:
     ):
         repo = _repo(ctx, table)
         counts[key] = repo.count(ctx.scope, **filters) if repo is not None else None
+    counts["payment_methods"] = count_saved_cards(ctx)
     return counts
+
+
+def count_saved_cards(ctx: Context) -> int | None:
+    """"Saved cards": PaymentMethods attached to a customer, not detached, not expired. A declined card, or
+    one still waiting for 3-D Secure, was never attached; a detached one can never be used again."""
+    repo = _repo(ctx, "payment_methods")
+    if repo is None:
+        return None
+    now = datetime.fromtimestamp(ctx.now_ms() / 1000, tz=UTC)
+    attached = {"customer__isnull": False, "detached": False}
+    expired = (repo.count(ctx.scope, **attached, card_exp_year__lt=now.year)
+               + repo.count(ctx.scope, **attached, card_exp_year=now.year, card_exp_month__lt=now.month))
+    return int(repo.count(ctx.scope, **attached)) - int(expired)
 
 
 def search_customers(ctx: Context, email_prefix: str, *, limit: int, starting_after: str | None = None,
