@@ -67,12 +67,21 @@ def init(
     db: DbOpt = None,
     key_file: KeyFileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
-    public_url: Annotated[str | None, typer.Option("--public-url")] = None,
+    public_url: Annotated[
+        str | None, typer.Option("--public-url", help="The server's --public-url (PAYKEEP_PUBLIC_URL)")
+    ] = None,
+    host: Annotated[str | None, typer.Option("--host", help="The server's --host, for its URLs")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help=f"The server's --port, for its URLs (default {DEFAULT_PORT})")
+    ] = None,
 ) -> None:
-    """Create or migrate the database and, if none exists, an account with test and live keys."""
+    """Create or migrate the database and, if none exists, an account with test and live keys.
+
+    Run it where `paykeep serve` runs (same directory, or the same --db / PAYKEEP_DATABASE_URL and key):
+    elsewhere it creates a second database and account, whose keys that server does not know."""
     from paykeep import bootstrap
 
-    settings = _settings(database_url=db, key_file=key_file, public_url=public_url)
+    settings = _settings(database_url=db, key_file=key_file, public_url=public_url, host=host, port=port)
     try:
         runtime, keys = bootstrap.initialise(settings)
     except MasterKeyError as exc:
@@ -81,22 +90,44 @@ def init(
     output = keys.as_dict()
     output["dashboard"] = bootstrap.dashboard_login(runtime)
     runtime.close()
+    output["server"] = server_urls(settings, port_known=port is not None or bool(settings.public_url))
     if as_json:
         sys.stdout.write(json.dumps(output) + "\n")
         return
     _print_keys(output, created=keys.created)
 
 
+def server_urls(settings: Settings, *, port_known: bool) -> dict[str, object]:
+    """The URLs of the server `init` describes. Without --port or a public URL, init cannot know which port
+    `paykeep serve` was given: the URLs are then those of its default port, and `port_known` says so."""
+    base = settings.base_url
+    urls: dict[str, object] = {
+        "url": base, "api": base + "/v1", "dashboard": base + "/dashboard", "openapi": base + "/openapi.json",
+        "test_cards": base + "/test-cards", "port_known": port_known,
+    }
+    if not port_known:
+        urls["note"] = (f"paykeep serve's default port ({DEFAULT_PORT}) assumed: give init the server's "
+                        "--port, or --public-url / PAYKEEP_PUBLIC_URL, for the URLs of a server on another")
+    return urls
+
+
 def _print_keys(output: dict[str, object], *, created: bool) -> None:
-    out = Console()
+    # soft_wrap: every line whole, whatever the terminal's width (or none): keys and the password are copied
+    # from here, and a wrapped line copies with a line break in it.
+    out = Console(soft_wrap=True)
     out.print(("Created" if created else "Found") + f" account [bold]{output['account']}[/bold]")
     test = output["test"]
     assert isinstance(test, dict)
-    out.print(f"  test secret key:      {test['secret_key']}")
-    out.print(f"  test publishable key: {test['publishable_key']}")
+    out.print(f"  test secret key:      {test['secret_key']}", markup=False)
+    out.print(f"  test publishable key: {test['publishable_key']}", markup=False)
     dashboard = output.get("dashboard")
     if isinstance(dashboard, dict) and dashboard.get("password"):
-        out.print(f"  dashboard: {dashboard['url']}  {dashboard['email']} / {dashboard['password']}")
+        line = f"  dashboard: {dashboard['url']}  {dashboard['email']} / {dashboard['password']}"
+        out.print(line, markup=False)
+    server = output.get("server")
+    if isinstance(server, dict) and not server.get("port_known"):
+        out.print(f"  (URLs for port {DEFAULT_PORT}, serve's default; `paykeep init --port N` for another)",
+                  markup=False)
 
 
 @app.command()
@@ -230,7 +261,7 @@ def _set_password(action: Callable[[Any, str, str | None], str], email: str, db:
         return
     finally:
         runtime.close()
-    out = Console()
+    out = Console(soft_wrap=True)  # the password on one line, whatever the terminal (see _print_keys)
     out.print(done.format(who=dashboard_users.normalise_email(email)))
     if given is None:
         out.print(f"  password: {password}")
@@ -313,7 +344,7 @@ def demo(
         "Run the seed guide end to end: save cards (with and without 3-D Secure), "
         "charge them later, webhooks."
     )
-    from paykeep.demo import run_demo
+    from paykeep.demo.runner import run_demo
 
     raise typer.Exit(run_demo(base_url, key))
 

@@ -1,0 +1,47 @@
+"""Who is calling: the API key from the Authorization header, its account, its rate limit, and whether a
+publishable key may make this call."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from starlette.requests import Request
+
+from paykeep.domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from paykeep.services import accounts
+from paykeep.services.ports import Caller, Deps, UnitOfWork
+
+
+def authenticate(request: Request, uow: UnitOfWork, deps: Deps, request_id: str, *,
+                 allow_publishable: bool) -> Caller:
+    """The caller of `request` (401 for a missing or unknown key, 429 over its rate, 403 for a publishable
+    key where only a secret one may call), carrying the request id and, on a POST, its Idempotency-Key."""
+    raw_key = key_from_headers(request.headers.get("authorization", ""))
+    caller = accounts.authenticate(uow, deps, raw_key)
+    wait = request.app.state.limiter.take(raw_key)
+    if wait > 0:
+        err = RateLimited("Too many requests hit the API too quickly.")
+        err.extra["retry_after"] = max(1, round(wait + 0.5))
+        raise err
+    if caller.publishable and not allow_publishable:
+        raise PermissionDenied(
+            "This API call cannot be made with a publishable API key. Please use a secret API key."
+        )
+    key = request.headers.get("idempotency-key") if request.method == "POST" else None
+    return Caller(caller.account_id, caller.livemode, caller.publishable, request_id, key or None)
+
+
+def key_from_headers(header: str) -> str:
+    """The API key of an Authorization header: `Bearer <key>`, or `Basic` with the key as the user name."""
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip()
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise AuthenticationFailed("Invalid Basic authorization header.") from None
+        return decoded.partition(":")[0]
+    return ""
