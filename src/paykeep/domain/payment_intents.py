@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import cast
 
 from paykeep.domain.errors import UnexpectedState
+from paykeep.domain.intents import transition_table
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
 # An uncaptured authorization is released after 7 days (Stripe's online card window) and the intent canceled.
@@ -48,30 +49,16 @@ class PaymentIntentAction(StrEnum):
 S = PaymentIntentStatus
 A = PaymentIntentAction
 
-PAYMENT_INTENT_TRANSITIONS: dict[tuple[PaymentIntentStatus, PaymentIntentAction], PaymentIntentStatus] = {
-    (S.REQUIRES_PAYMENT_METHOD, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_CONFIRMATION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_ACTION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_PAYMENT_METHOD, A.UPDATE): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_CONFIRMATION, A.UPDATE): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_ACTION, A.UPDATE): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_PAYMENT_METHOD, A.CONFIRM): S.PROCESSING,
-    (S.REQUIRES_CONFIRMATION, A.CONFIRM): S.PROCESSING,
-    (S.REQUIRES_ACTION, A.CONFIRM): S.PROCESSING,
-    (S.PROCESSING, A.SUCCEED): S.SUCCEEDED,
-    (S.PROCESSING, A.AUTHORIZE): S.REQUIRES_CAPTURE,
-    (S.PROCESSING, A.REQUIRE_ACTION): S.REQUIRES_ACTION,
-    (S.PROCESSING, A.FAIL): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_ACTION, A.AUTHENTICATE): S.PROCESSING,
-    (S.REQUIRES_ACTION, A.FAIL_AUTHENTICATION): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_CAPTURE, A.CAPTURE): S.SUCCEEDED,
-    (S.REQUIRES_PAYMENT_METHOD, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_CONFIRMATION, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_ACTION, A.CANCEL): S.CANCELED,
-    (S.PROCESSING, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_CAPTURE, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_CAPTURE, A.EXPIRE): S.CANCELED,
-}
+# The rows shared with SetupIntents (domain/intents.py), plus authorization, capture and expiry.
+PAYMENT_INTENT_TRANSITIONS: dict[tuple[PaymentIntentStatus, PaymentIntentAction], PaymentIntentStatus] = (
+    transition_table(PaymentIntentStatus, PaymentIntentAction, (
+        ("processing", "authorize", "requires_capture"),
+        ("requires_capture", "capture", "succeeded"),
+        ("processing", "cancel", "canceled"),
+        ("requires_capture", "cancel", "canceled"),
+        ("requires_capture", "expire", "canceled"),
+    ))
+)
 
 _TABLE = cast(Table, PAYMENT_INTENT_TRANSITIONS)
 TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import cast
 
 from paykeep.domain.errors import UnexpectedState
+from paykeep.domain.intents import transition_table
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
 USAGES = ("off_session", "on_session")
@@ -40,25 +41,10 @@ class SetupIntentAction(StrEnum):
 S = SetupIntentStatus
 A = SetupIntentAction
 
-SETUP_INTENT_TRANSITIONS: dict[tuple[SetupIntentStatus, SetupIntentAction], SetupIntentStatus] = {
-    (S.REQUIRES_PAYMENT_METHOD, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_CONFIRMATION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_ACTION, A.ATTACH_PAYMENT_METHOD): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_PAYMENT_METHOD, A.UPDATE): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_CONFIRMATION, A.UPDATE): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_ACTION, A.UPDATE): S.REQUIRES_CONFIRMATION,
-    (S.REQUIRES_PAYMENT_METHOD, A.CONFIRM): S.PROCESSING,
-    (S.REQUIRES_CONFIRMATION, A.CONFIRM): S.PROCESSING,
-    (S.REQUIRES_ACTION, A.CONFIRM): S.PROCESSING,
-    (S.PROCESSING, A.SUCCEED): S.SUCCEEDED,
-    (S.PROCESSING, A.REQUIRE_ACTION): S.REQUIRES_ACTION,
-    (S.PROCESSING, A.FAIL): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_ACTION, A.AUTHENTICATE): S.PROCESSING,
-    (S.REQUIRES_ACTION, A.FAIL_AUTHENTICATION): S.REQUIRES_PAYMENT_METHOD,
-    (S.REQUIRES_PAYMENT_METHOD, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_CONFIRMATION, A.CANCEL): S.CANCELED,
-    (S.REQUIRES_ACTION, A.CANCEL): S.CANCELED,
-}
+# Every row of a SetupIntent's life is one it shares with PaymentIntents (domain/intents.py).
+SETUP_INTENT_TRANSITIONS: dict[tuple[SetupIntentStatus, SetupIntentAction], SetupIntentStatus] = (
+    transition_table(SetupIntentStatus, SetupIntentAction)
+)
 
 _TABLE = cast(Table, SETUP_INTENT_TRANSITIONS)
 TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})
