@@ -220,7 +220,8 @@ def test_challenge_round_trip(api: httpx.Client, browser: httpx.Client, outcome:
         assert seti["status"] == "succeeded" and session["status"] == "complete"
     else:
         assert finished.status_code == 200 and "<form" in finished.text
-        assert "authentication failed" in finished.text
+        assert "could not confirm that it was you" in finished.text  # worded for the cardholder (issue 19)
+        assert "latest attempt" not in finished.text and "Ada Lovelace" in finished.text
         assert seti["status"] == "requires_payment_method" and session["status"] == "open"
         assert api.get(f"/v1/customers/{cs['customer']}/payment_methods").json()["data"] == []
 

@@ -59,7 +59,9 @@ class Page:
     closed: str | None = None  # complete | expired | unavailable
     redirect_to: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
-    form_error: str | None = None
+    form_error: str | None = None  # a message written for the cardholder
+    # (code, decline_code) of a failed attempt, worded for the cardholder by web/pages/failures.py
+    failure: tuple[str | None, str | None] | None = None
     values: dict[str, str] = field(default_factory=dict)
     notice_url: str | None = None
     status_code: int = 200
@@ -133,11 +135,24 @@ def _page_for(ctx: Context, row: dict[str, Any], *, redirect_status: str | None)
         return Page(kind="closed", session=row, merchant_name=merchant, closed="unavailable", status_code=410)
     page = Page(kind="form", session=row, merchant_name=merchant)
     error = intent.get("last_setup_error") or {}
-    if redirect_status == "failed" and error.get("message"):
-        page.form_error = str(error["message"])
+    if redirect_status == "failed" and error:
+        page.failure = (error.get("code"), error.get("decline_code"))
+        page.values = kept_values(error.get("payment_method"))
     if intent["status"] == "requires_action":
         page.notice_url = ((intent.get("next_action") or {}).get("challenge_redirect") or {}).get("url")
     return page
+
+
+def kept_values(payment_method: Any) -> dict[str, str]:
+    """What the form can show again after a failed 3-D Secure attempt: the name and expiry of the card that
+    was tried (from the error's PaymentMethod). Never its number or CVC: those are typed again."""
+    if not isinstance(payment_method, dict):
+        return {}
+    card = payment_method.get("card") or {}
+    name = (payment_method.get("billing_details") or {}).get("name") or ""
+    month, year = card.get("exp_month"), card.get("exp_year")
+    return {"name": str(name)[:MAX_NAME], "exp_month": f"{month:02d}" if isinstance(month, int) else "",
+            "exp_year": str(year) if isinstance(year, int) else ""}
 
 
 # -- POST: submit the card -----------------------------------------------------------------------------------
@@ -214,13 +229,13 @@ def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: di
             if param in FIELDS:
                 page.errors = {param: err.message}
             else:
-                page.form_error = err.message
+                page.failure = (err.code, err.decline_code)
             page.values, page.status_code = values, 402
         return page
     except PaykeepError as err:
         page = show_page(deps, hosted_id, key)
         if page.kind == "form":
-            page.form_error, page.values, page.status_code = err.message, values, 400
+            page.failure, page.values, page.status_code = (err.code, None), values, 400
         return page
     if ctx is not None and ctx.emitted:
         deps.notify_outbox()
@@ -240,7 +255,7 @@ def _confirm_open(ctx: Context, row: dict[str, Any], card: dict[str, str], value
     result = setup_intents.confirm_setup_intent(ctx, row["setup_intent"], params)
     if isinstance(result, Declined):
         return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
-                    form_error=result.error.message, values=values, status_code=402)
+                    failure=(result.error.code, result.error.decline_code), values=values, status_code=402)
     row = ctx.uow.checkout_sessions.get(ctx.scope, row["id"])  # the confirm may have completed it (hook)
     if checkout_sessions.settle(ctx, row):
         return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))

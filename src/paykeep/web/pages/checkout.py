@@ -20,7 +20,8 @@ from paykeep.services import checkout_page, checkout_sessions
 from paykeep.services.checkout_page import Page
 from paykeep.services.ports import Deps, TransactionConflict
 from paykeep.web.api.endpoint import retry_on_conflict
-from paykeep.web.pages.security import page_headers, redirect_response
+from paykeep.web.pages.failures import cardholder_message
+from paykeep.web.pages.security import origin_of, page_headers, redirect_response
 
 router = APIRouter(include_in_schema=False)
 MAX_FORM_BYTES = 16_384
@@ -76,7 +77,7 @@ def _respond(deps: Deps, page: Page) -> Response:
         if page.closed == "complete":
             link = success_redirect(session["success_url"], session["id"])
         elif page.closed in ("expired", "unavailable"):
-            link = session.get("cancel_url")
+            link = session.get("cancel_url") or _merchant_home(session.get("success_url"))
         return _render(deps, "checkout_closed.html", page.status_code, (), title=heading,
                        merchant_name=merchant,
                        livemode=livemode if session else True, icon=icon, heading=heading,
@@ -89,11 +90,26 @@ def _respond(deps: Deps, page: Page) -> Response:
         deps, "checkout.html", page.status_code, (session["success_url"],),
         title="Save a card", merchant_name=merchant, livemode=livemode, action=urlsplit(action).path + "?" +
         urlsplit(action).query, csrf_token=checkout_page.csrf_token(deps, session["id"]),
-        messages=checkout_page.MESSAGES, errors=page.errors, form_error=page.form_error, values=values,
+        messages=checkout_page.MESSAGES, errors=page.errors, form_error=_form_error(page), values=values,
         notice_url=page.notice_url, cancel_url=session.get("cancel_url"),
         customer_email=(session.get("customer_details") or {}).get("email"), year_now=year_now,
         month_now=month_now,
     )
+
+
+def _merchant_home(success_url: str | None) -> str | None:
+    """Without a cancel_url, the way back to the merchant is its site: success_url's origin (an app's own
+    scheme has no such home: no link then)."""
+    origin = origin_of(success_url or "")
+    return origin + "/" if origin and origin.startswith(("https://", "http://")) else None
+
+
+def _form_error(page: Page) -> str | None:
+    """The message above the form: the page's own, or the failed attempt's in the cardholder's words (never
+    the API's message, which is written for the merchant's developer)."""
+    if page.form_error:
+        return page.form_error
+    return cardholder_message(*page.failure) if page.failure else None
 
 
 # -- routes --------------------------------------------------------------------------------------------------

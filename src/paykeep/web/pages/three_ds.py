@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from paykeep.domain.challenges import ChallengeUnavailable
 from paykeep.services import challenges
+from paykeep.services.accounts import account_name
 from paykeep.services.ports import Deps, TransactionConflict
 from paykeep.web.api.endpoint import retry_on_conflict
 from paykeep.web.pages.security import html_response, redirect_response
@@ -42,9 +43,9 @@ def show_challenge(token: str, request: Request) -> Response:
     try:
         view = challenges.view_challenge(_deps(request), token)
     except ChallengeUnavailable as refused:
-        return _refusal(refused.reason)
+        return _refusal(refused.reason, _deps(request), token)
     onward = [view.onward_url] if view.onward_url else []
-    return _page(200, form_targets=[view.return_url, *onward], test_mode=not view.livemode,
+    return _page(200, _deps(request), form_targets=[view.return_url, *onward], test_mode=not view.livemode,
                  merchant=view.merchant_name, amount=_money(view.amount, view.currency),
                  card=_card(view.card_brand, view.card_last4))
 
@@ -58,9 +59,9 @@ async def answer_challenge(token: str, request: Request) -> Response:
         url = await run_in_threadpool(retry_on_conflict, lambda: challenges.answer_challenge(
             deps, token, outcome, request_id=request_id))
     except ChallengeUnavailable as refused:
-        return _refusal(refused.reason)
+        return _refusal(refused.reason, deps, token)
     except TransactionConflict:
-        return _refusal("busy")
+        return _refusal("busy", deps, token)
     return redirect_response(url, 303)
 
 
@@ -68,17 +69,43 @@ def _deps(request: Request) -> Deps:
     return request.app.state.deps
 
 
-def _page(status: int, *, form_targets: list[str] | None = None, **context: Any) -> Response:
+def _page(status: int, deps: Deps, *, form_targets: list[str] | None = None, **context: Any) -> Response:
     context.setdefault("error", None)
     context.setdefault("test_mode", True)
     title = context["error"]["heading"] if context["error"] else "Confirm it's you"
-    html = _templates.get_template("three_ds.html").render(title=title, css=_CSS, **context)
+    html = _templates.get_template("three_ds.html").render(
+        title=title, css=_CSS, static_base=urlsplit(deps.public_url).path.rstrip("/"), **context)
     return html_response(html, status, inline_styles=[_CSS], form_targets=form_targets or [])
 
 
-def _refusal(reason: str) -> Response:
+def _refusal(reason: str, deps: Deps, token: str) -> Response:
     status, heading, message = _REFUSALS.get(reason, _REFUSALS["unknown"])
-    return _page(status, error={"heading": heading, "message": message})
+    link = None
+    if reason in ("invalid", "busy"):
+        link = {"url": "", "text": "Back to the authentication page"}  # this same URL, shown again (GET)
+    elif reason in ("answered", "expired", "superseded"):
+        link = _back_to_merchant(deps, token)
+    return _page(status, deps, error={"heading": heading, "message": message, "link": link})
+
+
+def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:
+    """A way back for a challenge that can no longer be answered: its return_url, with the intent and its
+    redirect_status as the merchant gets them after an answer (so a hosted Checkout page, for one, moves on).
+    None when the link matches no challenge."""
+    # services/challenges.py's lookup by token (`find`; `_find` before it became public)
+    find = getattr(challenges, "find", None) or getattr(challenges, "_find")  # noqa: B009
+    with deps.begin(write=False) as uow:
+        try:
+            row = find(uow, deps, token)
+        except ChallengeUnavailable:
+            return None
+        repository = getattr(uow, row["intent_type"] + "s")
+        intent = repository.get((row["account_id"], row["livemode"]), row["intent_id"])
+        merchant = account_name(uow, row["account_id"])
+    if intent is None:
+        return None
+    return {"url": challenges.return_url_with(row["return_url"], row["intent_type"], intent),
+            "text": f"Return to {merchant}"}
 
 
 def _card(brand: str | None, last4: str | None) -> str:
