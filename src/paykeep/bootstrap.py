@@ -142,11 +142,14 @@ def _attach_slices(runtime: Runtime) -> None:
     from paykeep.adapters.acquirer.simulated import SimulatedNetwork
     from paykeep.adapters.vault.card_vault import CardVault
     from paykeep.adapters.vault.passwords import ScryptHasher
+    from paykeep.domain.webhook_urls import parse_networks
 
     runtime.deps.vault = CardVault(runtime.keyring)  # save-card: card numbers only as ciphertext
     runtime.deps.card_network = SimulatedNetwork()  # test mode; live mode has no processor connector yet
 
     runtime.deps.extras["passwords"] = ScryptHasher()  # dashboard sign-in
+    # live-mode webhook destinations besides public addresses (checked at creation and at each attempt)
+    runtime.deps.extras["webhook_allow_networks"] = parse_networks(runtime.settings.webhook_allow_networks)
 
 
 BackgroundStart = Callable[[Runtime], Any]  # async (runtime) -> async stop() | None
@@ -174,7 +177,9 @@ async def start_webhook_delivery(runtime: Runtime) -> Any:
     s = runtime.settings
     custom = s.webhook_retry_delays is not None
     dispatcher = OutboxDispatcher(
-        runtime.deps, HttpSender(s.webhook_timeout), signature_headers,
+        runtime.deps,
+        HttpSender(s.webhook_timeout, allow_networks=runtime.deps.extras.get("webhook_allow_networks", ())),
+        signature_headers,
         delays=s.webhook_retry_delays if custom else RETRY_SCHEDULE,  # type: ignore[arg-type]
         jitter=0.0 if custom else DEFAULT_JITTER, timeout=s.webhook_timeout,
         poll_interval=s.worker_poll_interval,

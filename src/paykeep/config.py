@@ -42,6 +42,8 @@ class Settings:
     db_pool_size: int = 5  # PostgreSQL connections kept per process
     db_max_overflow: int = 10  # extra connections a process may open under load
     metrics_token: str | None = field(default=None, repr=False)  # when set, /metrics wants this bearer token
+    # Where live-mode webhooks may go besides public addresses (CIDRs, comma-separated; domain/webhook_urls.py)
+    webhook_allow_networks: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -59,6 +61,7 @@ class Settings:
             db_pool_size=int(env.get("PAYKEEP_DB_POOL_SIZE", "5")),
             db_max_overflow=int(env.get("PAYKEEP_DB_MAX_OVERFLOW", "10")),
             metrics_token=env.get("PAYKEEP_METRICS_TOKEN") or None,
+            webhook_allow_networks=env.get("PAYKEEP_WEBHOOK_ALLOW_NETWORKS", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -23,7 +23,9 @@ ATTEMPTS = 3
 def hook_server(tmp_path_factory):
     srv = PaykeepServer(
         tmp_path_factory.mktemp("hooks"),
-        env={"PAYKEEP_WEBHOOK_RETRY_DELAYS": DELAYS, "PAYKEEP_WEBHOOK_TIMEOUT": "1.5"},
+        # live-mode endpoints here are local receivers: allowed by name (API.md §12)
+        env={"PAYKEEP_WEBHOOK_RETRY_DELAYS": DELAYS, "PAYKEEP_WEBHOOK_TIMEOUT": "1.5",
+             "PAYKEEP_WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32"},
     ).start()
     yield srv
     srv.stop()

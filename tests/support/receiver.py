@@ -52,6 +52,7 @@ class Receiver:
     port: int = 0
     hang_limit: float = 30.0
     requests: list[Received] = field(default_factory=list)
+    host: str = "127.0.0.1"  # any loopback address (127.0.0.2 plays "an address live mode refuses")
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -98,7 +99,7 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -108,7 +109,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return f"http://{self.host}:{self.port}/hooks"
 
     def snapshot(self) -> list[Received]:
         with self._lock:

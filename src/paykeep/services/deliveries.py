@@ -39,6 +39,7 @@ class Job:
     secret: str
     body: bytes
     attempt: int  # 1-based number of the attempt about to be made
+    livemode: bool = False  # the endpoint's mode: which address rules the attempt goes by
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def _claim(uow: UnitOfWork, deps: Deps, cycle: Cycle, busy: list[str], now: int)
             secret=secrets[row["endpoint_id"]],
             body=bodies[row["event_id"]],
             attempt=int(row["attempt_count"] or 0) + 1,
+            livemode=bool(endpoints[row["endpoint_id"]]["livemode"]),
         )
         for row in sendable
     ]

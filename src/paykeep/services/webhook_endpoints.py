@@ -9,6 +9,7 @@ from paykeep import API_VERSION
 from paykeep.domain.errors import ResourceMissing
 from paykeep.domain.events import check_enabled_events
 from paykeep.domain.metadata import merge_metadata
+from paykeep.domain.webhook_urls import UrlPolicy, check_webhook_url
 from paykeep.domain.webhooks import DeliveryAction, advance_delivery, check_endpoint_url, new_endpoint_secret
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.ports import Context
@@ -38,7 +39,7 @@ def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> dict
         "livemode": ctx.caller.livemode,
         "created": ctx.now_ms(),
         "metadata": merge_metadata(None, params.metadata) if params.metadata is not None else {},
-        "url": check_endpoint_url(params.url),
+        "url": _checked_url(ctx, params.url),
         "description": blank_to_none(params.description),
         "enabled_events": check_enabled_events(params.enabled_events),
         "status": ENABLED,
@@ -67,7 +68,7 @@ def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpo
     given = params.given()
     values: dict[str, Any] = {}
     if "url" in given and params.url is not None:
-        values["url"] = check_endpoint_url(params.url)
+        values["url"] = _checked_url(ctx, params.url)
     if "enabled_events" in given and params.enabled_events is not None:
         values["enabled_events"] = check_enabled_events(params.enabled_events)
     if "description" in given:
@@ -123,6 +124,13 @@ def list_webhook_attempts(
         row["delivery_status"] = delivery.get("status")
         row["delivery_next_attempt_at"] = delivery.get("next_attempt_at")
     return rows, has_more
+
+
+def _checked_url(ctx: Context, url: str) -> str:
+    """The URL's form (400 parameter_invalid), then where it points (400 url_invalid, domain/webhook_urls.py);
+    the addresses it resolves to are checked again at every attempt (adapters/webhooks/http_sender.py)."""
+    policy = UrlPolicy(ctx.caller.livemode, ctx.deps.extras.get("webhook_allow_networks", ()))
+    return check_webhook_url(check_endpoint_url(url), policy)
 
 
 def _cancel_pending(ctx: Context, endpoint_id: str) -> None:

@@ -36,7 +36,7 @@ log = logging.getLogger("paykeep.webhooks")
 
 
 class Sender(Protocol):
-    async def send(self, url: str, body: bytes, headers: dict[str, str]) -> Any: ...
+    async def send(self, url: str, body: bytes, headers: dict[str, str], *, livemode: bool) -> Any: ...
     async def close(self) -> None: ...
 
 
@@ -238,7 +238,7 @@ class OutboxDispatcher:
         attempted_at = self.deps.clock.now_ms()
         try:
             headers = self.sign(job.secret, attempted_at // 1000, job.body)
-            result = await self.sender.send(job.url, job.body, headers)
+            result = await self.sender.send(job.url, job.body, headers, livemode=job.livemode)
             outcome = Outcome(
                 job=job,
                 attempted_at=attempted_at,
