@@ -108,7 +108,21 @@ def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock 
                       wake_others=outbox_signal.after_commit_announcer(settings.database_url))
     deps.notify_outbox = runtime.wake_outbox
     _attach_slices(runtime)
+    wire_services(deps)
     return runtime
+
+
+def wire_services(deps: Deps) -> None:
+    """What follows each domain event, in the transaction of the change, and the attempt strategy of each
+    intent type: the services never import one another for these (no cycles, one place to read them)."""
+    from paykeep.services import checkout_sessions, events, payment_intents_confirm, setup_intents
+
+    deps.bus.on_every(events.record_event)  # the outbox: the event row and its webhook deliveries
+    deps.bus.on("setup_intent.succeeded", checkout_sessions.on_setup_intent_succeeded)
+    deps.intent_flows = {
+        setup_intents.FLOW.intent_type: setup_intents.FLOW,
+        payment_intents_confirm.FLOW.intent_type: payment_intents_confirm.FLOW,
+    }
 
 
 def _open_keyring(settings: Settings, db: Database, *, initialise: bool) -> Keyring:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from paykeep.domain.errors import ParameterInvalid
 
@@ -66,3 +68,15 @@ def type_pattern(pattern: str, *, param: str = "type") -> str:
     if not pattern or len(pattern) > 100 or any(c not in _PATTERN_CHARS for c in pattern):
         raise ParameterInvalid(param, f"Invalid {param}: {pattern!r} is not an event type or pattern.")
     return pattern
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """A change a use case made, named by its Stripe event type: `object` is the changed object as the API
+    renders it (the event's `data.object`), `row` the stored record it was rendered from (for handlers), and
+    `previous_attributes` the old values of what an update changed."""
+
+    type: str
+    object: dict[str, Any]
+    row: Mapping[str, Any] | None = None
+    previous_attributes: dict[str, Any] | None = None

@@ -1,13 +1,12 @@
 """The 3-D Secure challenge shared by SetupIntents and PaymentIntents (API.md §4.2).
 
 `start_challenge` hands out `<public_url>/3ds/<token>` (the token is random, only its keyed hash is stored);
-the hosted page shows it and posts the answer, which moves the intent on through its own completer."""
+the hosted page shows it and posts the answer (`record_answer`); services/attempts.py `answer_challenge` then
+moves the intent on through the attempt pipeline."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -20,17 +19,11 @@ from paykeep.domain.challenges import (
     ChallengeUnavailable,
     answer,
 )
-from paykeep.domain.errors import InvalidRequest
 from paykeep.domain.ids import random_token
 from paykeep.services.accounts import account_name
-from paykeep.services.ports import Caller, Context, Deps, UnitOfWork
+from paykeep.services.ports import Context, Deps, UnitOfWork
 
-# intent type -> "module:function", signature complete_authentication(ctx, intent_id, succeeded) -> row.
-# Looked up when a challenge is answered, so neither intent module has to import the other.
-COMPLETERS = {
-    "setup_intent": "paykeep.services.setup_intents:complete_authentication",
-    "payment_intent": "paykeep.services.payment_intents:complete_authentication",
-}
+INTENT_TYPES = ("setup_intent", "payment_intent")
 # Intent statuses after which the cardholder is sent back with redirect_status=succeeded.
 _SUCCEEDED = ("succeeded", "requires_capture", "processing")
 _MAX_TOKEN = 100
@@ -57,8 +50,8 @@ class ChallengeView:
 def start_challenge(ctx: Context, *, intent_type: str, intent_id: str, payment_method_id: str,
                     return_url: str, amount: int | None = None, currency: str | None = None) -> str:
     """A new challenge for the intent's current attempt (older pending ones expire); returns its URL."""
-    if intent_type not in COMPLETERS:
-        raise ValueError(f"no completer for intent type {intent_type!r}")
+    if intent_type not in INTENT_TYPES:
+        raise ValueError(f"no challenge for intent type {intent_type!r}")
     now = ctx.now_ms()
     for old in ctx.uow.challenges.find(None, intent_id=intent_id, status=ChallengeStatus.PENDING.value):
         ctx.uow.challenges.update(old["id"], {"status": ChallengeStatus.EXPIRED.value})
@@ -109,28 +102,19 @@ def _onward_url(uow: Any, row: dict[str, Any]) -> str | None:
     return str(sessions[0]["success_url"]) if sessions else None
 
 
-def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | None = None) -> str:
-    """POST <challenge url> (`outcome=complete|fail`): moves the intent on; returns the return_url to
-    redirect to (with the intent id, its client secret and redirect_status); a refused answer changes
-    nothing."""
+def record_answer(uow: UnitOfWork, deps: Deps, token: str, outcome: str) -> dict[str, Any]:
+    """The cardholder's answer (`outcome=complete|fail`) to a pending challenge, recorded under its row lock;
+    returns the challenge. An unknown, answered or expired challenge is ChallengeUnavailable. What the answer
+    does to the intent is the attempt pipeline's (services/attempts.py `answer_challenge`)."""
     if outcome not in (ChallengeOutcome.COMPLETE, ChallengeOutcome.FAIL):
         raise ChallengeUnavailable("invalid")
-    with deps.begin(write=True) as uow:
-        found = _find(uow, deps, token)
-        row = uow.challenges.get((found["account_id"], found["livemode"]), found["id"], for_update=True)
-        now = deps.clock.now_ms()
-        status = answer(row["status"], ChallengeOutcome(outcome), expires_at=row["expires_at"], now_ms=now)
-        uow.challenges.update(row["id"], {"status": status.value, "answered_at": now})
-        ctx = Context(uow, deps, Caller(account_id=row["account_id"], livemode=row["livemode"],
-                                        request_id=request_id))
-        try:
-            complete = _completer(row["intent_type"])
-            intent = complete(ctx, row["intent_id"], outcome == ChallengeOutcome.COMPLETE)
-        except InvalidRequest:  # the intent moved on (canceled, confirmed again...): roll everything back
-            raise ChallengeUnavailable("superseded") from None
-    if ctx.emitted:
-        deps.notify_outbox()
-    return return_url_with(row["return_url"], row["intent_type"], intent)
+    found = find(uow, deps, token)
+    row: dict[str, Any] = uow.challenges.get((found["account_id"], found["livemode"]), found["id"],
+                                             for_update=True)
+    now = deps.clock.now_ms()
+    status = answer(row["status"], ChallengeOutcome(outcome), expires_at=row["expires_at"], now_ms=now)
+    uow.challenges.update(row["id"], {"status": status.value, "answered_at": now})
+    return row
 
 
 def return_url_with(return_url: str, intent_type: str, intent: dict[str, Any]) -> str:
@@ -149,7 +133,7 @@ def _token_hash(deps: Deps, token: str) -> str:
     return deps.secrets.keyed_hash("lookup", b"3ds:" + token.encode())
 
 
-def _find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
+def find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
     if len(token) > _MAX_TOKEN or not _TOKEN.fullmatch(token):
         raise ChallengeUnavailable("unknown")
     rows = uow.challenges.find(None, limit=1, token_hash=_token_hash(deps, token))
@@ -159,17 +143,9 @@ def _find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
 
 
 def _pending(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
-    row = _find(uow, deps, token)
+    row = find(uow, deps, token)
     if row["status"] != ChallengeStatus.PENDING:
         raise ChallengeUnavailable("expired" if row["status"] == ChallengeStatus.EXPIRED else "answered")
     if deps.clock.now_ms() >= row["expires_at"]:
         raise ChallengeUnavailable("expired")
     return row
-
-
-def _completer(intent_type: str) -> Callable[[Context, str, bool], dict[str, Any]]:
-    target = COMPLETERS.get(intent_type)
-    if target is None:
-        raise ChallengeUnavailable("unknown")
-    module_name, _, function_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), function_name)

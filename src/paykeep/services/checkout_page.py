@@ -20,6 +20,7 @@ from paykeep.domain.errors import CardError, PaykeepError
 from paykeep.services import checkout_sessions, setup_intents
 from paykeep.services.accounts import account_name
 from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.services.transactions import transaction
 from paykeep.wire.setup_intents import SetupIntentConfirm
 
 NAME_MESSAGE = "Enter the name shown on your card."
@@ -101,17 +102,14 @@ def year_month(deps: Deps) -> tuple[int, int]:
 def show_page(deps: Deps, hosted_id: str, key: str, *, redirect_status: str | None = None) -> Page:
     """The page for a session link. Coming back from the challenge (`redirect_status`), a session whose
     SetupIntent succeeded is completed and the browser goes on to success_url."""
-    with deps.begin(write=True) as uow:
-        row = _locate(deps, uow, hosted_id, key)
-        if row is None:
-            return Page(kind="not_found", status_code=404)
-        ctx = Context(uow, deps, _caller(row))
-        row = uow.checkout_sessions.get(ctx.scope, row["id"], for_update=True)
+    with deps.begin(write=False) as uow:
+        found = _locate(deps, uow, hosted_id, key)
+    if found is None:
+        return Page(kind="not_found", status_code=404)
+    with transaction(deps, _caller(found)) as ctx:
+        row = ctx.uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
         _bring_up_to_date(ctx, row)
-        page = _page_for(ctx, row, redirect_status=redirect_status)
-    if ctx.emitted:
-        deps.notify_outbox()
-    return page
+        return _page_for(ctx, row, redirect_status=redirect_status)
 
 
 def _bring_up_to_date(ctx: Context, row: dict[str, Any]) -> None:
@@ -212,11 +210,9 @@ def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: di
     card = {"number": "".join(ch for ch in form["number"] if ch.isdigit()),
             "exp_month": form["exp_month"].strip(), "exp_year": form["exp_year"].strip(),
             "cvc": form["cvc"].strip()}
-    ctx: Context | None = None
     try:
-        with deps.begin(write=True) as uow:
-            ctx = Context(uow, deps, _caller(found))
-            row = uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
+        with transaction(deps, _caller(found)) as ctx:
+            row = ctx.uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
             _bring_up_to_date(ctx, row)
             if row["status"] != rules.CheckoutSessionStatus.OPEN:
                 page = _page_for(ctx, row, redirect_status=None)
@@ -237,8 +233,6 @@ def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: di
         if page.kind == "form":
             page.failure, page.values, page.status_code = (err.code, None), values, 400
         return page
-    if ctx is not None and ctx.emitted:
-        deps.notify_outbox()
     return page
 
 

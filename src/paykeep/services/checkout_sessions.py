@@ -13,10 +13,12 @@ from typing import Any
 from paykeep.domain import checkout_sessions as rules
 from paykeep.domain.checkout_sessions import CheckoutSessionAction as Action
 from paykeep.domain.errors import ParameterInvalid, ParameterMissing
+from paykeep.domain.events import DomainEvent
 from paykeep.domain.metadata import merge_metadata
 from paykeep.services import customers, setup_intents
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.ports import Caller, Context, Deps
+from paykeep.services.transactions import transaction
 from paykeep.wire.checkout_sessions import CheckoutSessionCreate, CheckoutSessionList, render_checkout_session
 from paykeep.wire.customers import CustomerCreate
 from paykeep.wire.params import created_filters
@@ -213,8 +215,11 @@ def settle(ctx: Context, row: dict[str, Any]) -> bool:
     return bool(row["status"] == rules.CheckoutSessionStatus.COMPLETE)
 
 
-def setup_intent_succeeded(ctx: Context, intent: dict[str, Any]) -> None:
-    """Hook called by services.setup_intents in the transaction where an intent succeeds."""
+def on_setup_intent_succeeded(ctx: Context, event: DomainEvent) -> None:
+    """The handler of `setup_intent.succeeded` (registered by bootstrap): a Checkout Session owning the intent
+    completes in the same transaction (checkout.session.completed), whether the confirm came from its hosted
+    page, the challenge page or the API."""
+    intent = dict(event.row) if event.row is not None else event.object
     for row in ctx.uow.checkout_sessions.find(ctx.scope, setup_intent=intent["id"], status="open"):
         complete(ctx, row, intent)
 
@@ -232,16 +237,13 @@ def expire_due_sessions(deps: Deps, *, batch: int = EXPIRY_BATCH, max_batches: i
         with deps.begin(write=False) as uow:
             due = uow.checkout_sessions.find(None, limit=batch, status="open", expires_at__lte=now)
         for candidate in due:
-            with deps.begin(write=True) as uow:
-                ctx = Context(uow, deps, Caller(candidate["account_id"], candidate["livemode"]))
+            with transaction(deps, Caller(candidate["account_id"], candidate["livemode"])) as ctx:
                 row = ctx.uow.checkout_sessions.get(ctx.scope, candidate["id"], for_update=True)
                 if row is None or row["status"] != "open" or row["expires_at"] > now:
                     continue
                 if not settle(ctx, row):
                     expire_open_session(ctx, row)
                     handled += 1
-            if ctx.emitted:
-                deps.notify_outbox()
         if len(due) < batch:
             break
     return handled

@@ -23,7 +23,8 @@ from paykeep.domain.webhooks import (
     after_attempt,
     is_success_status,
 )
-from paykeep.services.ports import Deps, UnitOfWork
+from paykeep.services.ports import Caller, Deps, UnitOfWork
+from paykeep.services.transactions import transaction
 from paykeep.services.webhook_endpoints import ENABLED, secret_aad
 from paykeep.wire.events import render_event
 
@@ -230,11 +231,13 @@ def resend_event(deps: Deps, event_id: str, endpoint_id: str | None = None) -> l
     """`paykeep events resend`: a new pending delivery of the same event (same id, same payload) to each
     enabled endpoint subscribed to its type, or to the one `endpoint_id` named (enabled, same account and
     mode, subscribed or not). Returns what was queued: [{delivery, endpoint, url}]."""
-    with deps.begin(write=True) as uow:
-        event = uow.events.get_by_id(event_id)
-        if event is None:
-            raise ResourceMissing("event", event_id)
-        scope = (event["account_id"], event["livemode"])
+    with deps.begin(write=False) as uow:
+        found = uow.events.get_by_id(event_id)
+    if found is None:
+        raise ResourceMissing("event", event_id)
+    with transaction(deps, Caller(found["account_id"], found["livemode"])) as ctx:
+        uow, event = ctx.uow, found
+        scope = ctx.scope
         if endpoint_id is not None:
             endpoint = uow.webhook_endpoints.get(scope, endpoint_id)
             if endpoint is None:
@@ -268,8 +271,7 @@ def resend_event(deps: Deps, event_id: str, endpoint_id: str | None = None) -> l
             )
             queued.append({"delivery": delivery_id, "endpoint": endpoint["id"], "url": endpoint["url"]})
         refresh_pending_webhooks(uow, [event_id])
-    if queued:
-        deps.notify_outbox()
+        ctx.deliveries_queued += len(queued)  # the runner wakes the workers after commit
     return queued
 
 

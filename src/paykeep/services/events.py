@@ -7,7 +7,7 @@ from typing import Any
 
 from paykeep import API_VERSION
 from paykeep.domain.errors import ParameterInvalid
-from paykeep.domain.events import MAX_TYPES_FILTER, type_pattern
+from paykeep.domain.events import MAX_TYPES_FILTER, DomainEvent, type_pattern
 from paykeep.domain.events import subscribed as _subscribed
 from paykeep.services.common import load, page, purge_in_batches
 from paykeep.services.ports import Context, Deps, iter_changed
@@ -26,10 +26,10 @@ def subscribed(enabled_events: list[str], event_type: str) -> bool:
     return _subscribed(enabled_events, event_type)
 
 
-def record_event(
-    ctx: Context, event_type: str, obj: dict[str, Any], prev: dict[str, Any] | None = None
-) -> str:
-    """Write the event and its deliveries; the worker is woken after commit."""
+def record_event(ctx: Context, event: DomainEvent) -> None:
+    """The outbox, a handler of every domain event: the event row and one pending delivery per subscribed
+    endpoint, in the transaction of the change; the transaction runner wakes the worker after commit."""
+    event_type, obj, prev = event.type, event.object, event.previous_attributes
     now = ctx.now_ms()
     event_id = ctx.new_id("evt")
     endpoints = [
@@ -71,7 +71,6 @@ def record_event(
         )
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
-    return event_id
 
 
 def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> int:

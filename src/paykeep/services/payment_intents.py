@@ -19,11 +19,10 @@ from paykeep.domain.payment_intents import (
     capture_amount,
     next_status,
 )
-from paykeep.services import payment_methods
+from paykeep.services import attempts
 from paykeep.services.common import blank_to_none, load, model_or_none, page
 from paykeep.services.customers import live_customer
 from paykeep.services.payment_intents_confirm import (
-    complete_authentication,
     confirm_loaded,
     emit,
     merge_card_options,
@@ -31,6 +30,7 @@ from paykeep.services.payment_intents_confirm import (
     store,
 )
 from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.services.transactions import transaction
 from paykeep.wire.params import created_filters
 from paykeep.wire.payment_intents import (
     PaymentIntentCancel,
@@ -42,7 +42,7 @@ from paykeep.wire.payment_intents import (
 )
 
 __all__ = [
-    "cancel_payment_intent", "capture_payment_intent", "complete_authentication", "confirm_payment_intent",
+    "cancel_payment_intent", "capture_payment_intent", "confirm_payment_intent",
     "create_payment_intent", "expire_uncaptured", "list_payment_intents", "retrieve_payment_intent",
     "update_payment_intent",
 ]
@@ -113,17 +113,11 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> dict[str
 def _set_payment_method(ctx: Context, row: dict[str, Any],
                         params: PaymentIntentCreate | PaymentIntentUpdate) -> None:
     """A payment method given without confirming: the intent now requires_confirmation."""
-    if params.payment_method_data is not None:
-        data = params.payment_method_data
-        pm_row, _details = payment_methods.create_payment_method_from_card(
-            ctx, data.card.model_dump() if data.card else {},
-            data.billing_details.model_dump(exclude_unset=True) if data.billing_details else None,
-            metadata=data.metadata)
-    elif params.payment_method:
-        pm_row = payment_methods.usable_payment_method(ctx, params.payment_method,
-                                                       customer_id=row.get("customer"))
-    else:
+    if params.payment_method_data is None and not params.payment_method:
         return
+    pm_row, _cvc = attempts.payment_method_for(ctx, payment_method=params.payment_method or None,
+                                               payment_method_data=params.payment_method_data,
+                                               customer=row.get("customer"))
     move(row, A.ATTACH_PAYMENT_METHOD)
     row["payment_method"] = pm_row["id"]
 
@@ -261,15 +255,12 @@ def expire_uncaptured(deps: Deps, *, batch: int = 100, max_batches: int = 100) -
         done_before = expired
         for candidate in due:
             caller = Caller(account_id=candidate["account_id"], livemode=candidate["livemode"])
-            with deps.begin(write=True) as uow:
-                ctx = Context(uow, deps, caller)
-                row = uow.payment_intents.get(caller.scope, candidate["id"], for_update=True)
+            with transaction(deps, caller) as ctx:
+                row = ctx.uow.payment_intents.get(caller.scope, candidate["id"], for_update=True)
                 if row is None or row["status"] != S.REQUIRES_CAPTURE or (row["capture_before"] or 0) > now:
                     continue
                 _cancel(ctx, row, A.EXPIRE, AUTOMATIC_CANCELLATION)
                 expired += 1
         if len(due) < batch or expired == done_before:
             break
-    if expired:
-        deps.notify_outbox()
     return expired

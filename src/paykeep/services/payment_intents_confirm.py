@@ -1,4 +1,5 @@
-"""Confirming a PaymentIntent: at most one card-network attempt per confirm, under the intent's row lock.
+"""Confirming a PaymentIntent: its steps of the attempt pipeline (services/attempts.py), at most one
+card-network attempt per confirm, under the intent's row lock.
 
 The caller loads the intent with `for_update=True` (PostgreSQL: `SELECT … FOR UPDATE`; SQLite: the write
 transaction is `BEGIN IMMEDIATE`), so two confirms racing on one intent are serialised: the second sees the
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paykeep.domain.card_network import Approved, AuthorizeRequest, ChallengeRequired, ThreeDS
-from paykeep.domain.card_network import Declined as NetworkDecline
+from paykeep.domain.card_network import AuthorizeRequest, ThreeDS, Verdict
 from paykeep.domain.cards import Cvc
 from paykeep.domain.errors import CardError, ParameterMissing, ResourceMissing
 from paykeep.domain.payment_intents import (
@@ -23,7 +23,7 @@ from paykeep.domain.payment_intents import (
     capture_deadline,
     next_status,
 )
-from paykeep.services import challenges, payment_methods
+from paykeep.services import attempts, payment_methods
 from paykeep.services.common import model_or_none
 from paykeep.services.ports import Context, Declined
 from paykeep.wire.payment_intents import PaymentIntentConfirm, PaymentIntentCreate, render_payment_intent
@@ -44,7 +44,7 @@ def store(ctx: Context, row: dict[str, Any]) -> None:
 
 
 def emit(ctx: Context, event: str, row: dict[str, Any]) -> None:
-    ctx.emit(f"payment_intent.{event}", render_payment_intent(row))
+    ctx.emit(f"payment_intent.{event}", render_payment_intent(row), row=row)
 
 
 def card_options(row: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,9 @@ def confirm_loaded(ctx: Context, row: dict[str, Any], params: PaymentIntentConfi
             "You cannot confirm this PaymentIntent because it's missing a payment method. Pass "
             "`payment_method` or `payment_method_data`.",
         )
-    return attempt(ctx, row, cvc=cvc, action=A.CONFIRM)
+    pm_row = payment_methods.usable_payment_method(ctx, row["payment_method"],
+                                                   customer_id=row.get("customer"))
+    return attempts.run(ctx, FLOW, attempts.Attempt(row, pm_row, cvc))
 
 
 def _apply_confirm_params(ctx: Context, row: dict[str, Any],
@@ -92,17 +94,10 @@ def _apply_confirm_params(ctx: Context, row: dict[str, Any],
     """Copy the confirm-time parameters onto the row; returns the CVC of a card sent in this request."""
     given = params.given()
     cvc: Cvc | None = None
-    if params.payment_method_data is not None:
-        data = params.payment_method_data
-        pm_row, details = payment_methods.create_payment_method_from_card(
-            ctx, data.card.model_dump() if data.card else {},
-            data.billing_details.model_dump(exclude_unset=True) if data.billing_details else None,
-            metadata=data.metadata)
-        row["payment_method"] = pm_row["id"]
-        cvc = details.cvc
-    elif params.payment_method:
-        pm_row = payment_methods.usable_payment_method(ctx, params.payment_method,
-                                                       customer_id=row.get("customer"))
+    if params.payment_method_data is not None or params.payment_method:
+        pm_row, cvc = attempts.payment_method_for(ctx, payment_method=params.payment_method or None,
+                                                  payment_method_data=params.payment_method_data,
+                                                  customer=row.get("customer"))
         row["payment_method"] = pm_row["id"]
     # off_session describes this attempt only: a later confirm without it is on-session.
     row["off_session"] = params.off_session not in (None, False)
@@ -122,46 +117,73 @@ def _apply_confirm_params(ctx: Context, row: dict[str, Any],
     return cvc
 
 
-def attempt(ctx: Context, row: dict[str, Any], *, cvc: Cvc | None, action: PaymentIntentAction,
-            authenticated: bool = False) -> dict[str, Any] | Declined:
-    """One authorization against the card network, and the status it leads to."""
-    pm_row = payment_methods.usable_payment_method(ctx, row["payment_method"],
-                                                   customer_id=row.get("customer"))
-    asked = card_options(row).get("request_three_d_secure")
-    three_ds: ThreeDS = "any" if asked in ("any", "challenge") else "auto"
-    request = AuthorizeRequest(
-        amount=row["amount"], currency=row["currency"], livemode=row["livemode"],
-        off_session=bool(row.get("off_session")) and not authenticated, three_d_secure=three_ds,
-        authenticated=authenticated, mandate=bool(pm_row.get("mandate")),
-    )
-    verdict = ctx.deps.card_network.authorize(payment_methods.reveal_number(ctx, pm_row), cvc, request)
-    move(row, action)  # -> processing
-    row["next_action"] = None
-    row["last_payment_error"] = None
-    if isinstance(verdict, Approved):
-        _approved(ctx, row, pm_row, authenticated=authenticated)
+class PaymentIntentFlow:
+    """A PaymentIntent's steps of an attempt: authorize the amount; on approval a charge, captured at once or
+    held for a manual capture, and the card saved when setup_future_usage asks for it."""
+
+    intent_type = "payment_intent"
+    authentication_failure = AUTHENTICATION_FAILURE
+    authentication_failure_message = AUTHENTICATION_FAILURE_MESSAGE
+    return_url_missing = ("This card requires 3-D Secure authentication: pass return_url (where the "
+                          "cardholder is sent back after the challenge) with confirm.")
+
+    def load(self, ctx: Context, intent_id: str) -> dict[str, Any]:
+        row: dict[str, Any] | None = ctx.uow.payment_intents.get(ctx.scope, intent_id, for_update=True)
+        if row is None:
+            raise ResourceMissing("payment_intent", intent_id)
         return row
-    if isinstance(verdict, ChallengeRequired) and not authenticated:
-        return_url = row.get("return_url")
-        if not return_url:  # rolls the whole request back: nothing was charged
-            raise ParameterMissing("return_url", "This card requires 3-D Secure authentication: pass "
-                                   "return_url (where the cardholder is sent back after the challenge) "
-                                   "with confirm.")
-        move(row, A.REQUIRE_ACTION)
-        url = challenges.start_challenge(
-            ctx, intent_type="payment_intent", intent_id=row["id"], payment_method_id=pm_row["id"],
-            return_url=return_url, amount=row["amount"], currency=row["currency"],
+
+    def begin(self, intent: dict[str, Any], *, authenticated: bool) -> None:
+        move(intent, A.AUTHENTICATE if authenticated else A.CONFIRM)  # -> processing
+        intent["next_action"] = None
+        intent["last_payment_error"] = None
+
+    def ask(self, ctx: Context, attempt: attempts.Attempt) -> Verdict:
+        row, pm_row = attempt.intent, attempt.payment_method
+        asked = card_options(row).get("request_three_d_secure")
+        three_ds: ThreeDS = "any" if asked in ("any", "challenge") else "auto"
+        request = AuthorizeRequest(
+            amount=row["amount"], currency=row["currency"], livemode=row["livemode"],
+            off_session=bool(row.get("off_session")) and not attempt.authenticated, three_d_secure=three_ds,
+            authenticated=attempt.authenticated, mandate=bool(pm_row.get("mandate")),
         )
-        row["next_action"] = {"type": "challenge_redirect",
-                              "challenge_redirect": {"url": url, "return_url": return_url}}
+        verdict: Verdict = ctx.deps.card_network.authorize(payment_methods.reveal_number(ctx, pm_row),
+                                                           attempt.cvc, request)
+        return verdict
+
+    def challenge_amount(self, intent: dict[str, Any]) -> tuple[int | None, str | None]:
+        return intent["amount"], intent["currency"]
+
+    def approve(self, ctx: Context, attempt: attempts.Attempt) -> dict[str, Any]:
+        _approved(ctx, attempt.intent, attempt.payment_method, authenticated=attempt.authenticated)
+        return attempt.intent
+
+    def require_action(self, ctx: Context, attempt: attempts.Attempt,
+                       next_action: dict[str, Any]) -> dict[str, Any]:
+        row = attempt.intent
+        move(row, A.REQUIRE_ACTION)
+        row["next_action"] = next_action
         store(ctx, row)
         emit(ctx, "requires_action", row)
         return row
-    if isinstance(verdict, NetworkDecline):
-        error = CardError(verdict.message, code=verdict.code, decline_code=verdict.decline_code)
-    else:  # a challenge asked for again right after one was passed: treat it as a failed authentication
-        error = CardError(AUTHENTICATION_FAILURE_MESSAGE, code=AUTHENTICATION_FAILURE)
-    return _failed(ctx, row, pm_row, error)
+
+    def decline(self, ctx: Context, attempt: attempts.Attempt, error: CardError) -> Declined:
+        return _failed(ctx, attempt.intent, attempt.payment_method, error)
+
+    def fail_authentication(self, ctx: Context, intent: dict[str, Any],
+                            payment_method: dict[str, Any] | None) -> dict[str, Any]:
+        move(intent, A.FAIL_AUTHENTICATION)
+        error = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,
+                 "message": AUTHENTICATION_FAILURE_MESSAGE}
+        intent["next_action"] = None
+        intent["last_payment_error"] = payment_error(ctx, error, payment_method) if payment_method else error
+        intent["payment_method"] = None
+        store(ctx, intent)
+        emit(ctx, "payment_failed", intent)
+        return intent
+
+
+FLOW = PaymentIntentFlow()
 
 
 def _failed(ctx: Context, row: dict[str, Any], pm_row: dict[str, Any], error: CardError) -> Declined:
@@ -255,26 +277,3 @@ def _card_details(pm_row: dict[str, Any], authenticated: bool, capture_before: i
     if capture_before is not None:
         card["capture_before"] = capture_before
     return {"type": "card", "card": card}
-
-
-# -- the challenge's answer ----------------------------------------------------------------------------
-def complete_authentication(ctx: Context, intent_id: str, succeeded: bool) -> dict[str, Any]:
-    """Called by the challenge page when the cardholder answers: authorize again, or fail the attempt."""
-    row = ctx.uow.payment_intents.get(ctx.scope, intent_id, for_update=True)
-    if row is None:
-        raise ResourceMissing("payment_intent", intent_id)
-    if not succeeded:
-        move(row, A.FAIL_AUTHENTICATION)
-        pm_id = row.get("payment_method")
-        pm_row = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
-        error = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,
-                 "message": AUTHENTICATION_FAILURE_MESSAGE}
-        row["next_action"] = None
-        row["last_payment_error"] = payment_error(ctx, error, pm_row) if pm_row else error
-        row["payment_method"] = None
-        store(ctx, row)
-        emit(ctx, "payment_failed", row)
-        return row
-    next_status(row["status"], A.AUTHENTICATE)
-    result = attempt(ctx, row, cvc=None, action=A.AUTHENTICATE, authenticated=True)
-    return result.row if isinstance(result, Declined) else result

@@ -7,6 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from paykeep.domain.events import DomainEvent
+from paykeep.services.bus import EventBus
+
 
 class Repository(Protocol):
     def insert(self, values: dict[str, Any]) -> None: ...
@@ -28,6 +31,8 @@ class UnitOfWork(Protocol):
     """One transaction; `uow.<table>` is that table's repository."""
 
     dialect: str
+
+    def announce_deliveries(self) -> None: ...
 
     def __getattr__(self, name: str) -> Any: ...
 
@@ -66,6 +71,10 @@ class Deps:
     # thread: the web layer runs reads there rather than handing each to a worker thread and back. None where
     # a read is a network round trip (PostgreSQL): reads go to the threadpool.
     inline_reads: Callable[[], AbstractContextManager[UnitOfWork]] | None = None
+    # What follows each domain event (services/bus.py), and the attempt strategy of each intent type
+    # (services/attempts.py): both registered by bootstrap.
+    bus: EventBus = field(default_factory=EventBus)
+    intent_flows: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def begin(self, *, write: bool) -> AbstractContextManager[UnitOfWork]:
@@ -122,12 +131,11 @@ class Context:
     def new_id(self, prefix: str) -> str:
         return self.deps.ids.new(prefix)
 
-    def emit(
-        self, event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None
-    ) -> str:
-        from paykeep.services.events import record_event
-
-        return record_event(self, event_type, obj, previous_attributes)
+    def emit(self, event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None,
+             *, row: dict[str, Any] | None = None) -> None:
+        """Say what changed; the handlers `bootstrap` registered (the outbox first) run now, in this
+        transaction."""
+        self.deps.bus.publish(self, DomainEvent(event_type, obj, row, previous_attributes))
 
 
 def iter_changed(before: dict[str, Any], after: dict[str, Any]) -> Iterator[str]:

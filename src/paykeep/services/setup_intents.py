@@ -1,4 +1,4 @@
-"""SetupIntents: POST/GET /v1/setup_intents[/{id}], confirm, cancel, and the end of a 3-D Secure challenge.
+"""SetupIntents: POST/GET /v1/setup_intents[/{id}], confirm, cancel; their steps of the attempt pipeline.
 
 Every status change goes through domain.setup_intents.next_status (the transition table). A decline is
 returned as `Declined` so the failed attempt, its `last_setup_error` and its event are committed with the
@@ -9,8 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from paykeep.domain.card_network import Approved, ChallengeRequired, ThreeDS, Verdict, VerifyRequest
-from paykeep.domain.card_network import Declined as NetworkDeclined
+from paykeep.domain.card_network import ThreeDS, Verdict, VerifyRequest
 from paykeep.domain.cards import Cvc
 from paykeep.domain.errors import (
     CardError,
@@ -28,8 +27,7 @@ from paykeep.domain.setup_intents import (
     SetupIntentStatus,
     next_status,
 )
-from paykeep.services import payment_methods
-from paykeep.services.challenges import start_challenge
+from paykeep.services import attempts, payment_methods
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.customers import live_customer
 from paykeep.services.ports import Context, Declined
@@ -81,7 +79,7 @@ def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> dict[str, An
         row["status"] = next_status(row["status"], A.ATTACH_PAYMENT_METHOD).value
         row["payment_method"] = pm_row["id"]
     ctx.uow.setup_intents.insert(row)
-    ctx.emit("setup_intent.created", render_setup_intent(row))
+    _emit(ctx, "created", row)
     if params.confirm:
         return _confirm(ctx, row, params)
     return row
@@ -142,7 +140,7 @@ def cancel_setup_intent(ctx: Context, intent_id: str, params: SetupIntentCancel)
     row = load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
     status = next_status(row["status"], A.CANCEL)
     _save(ctx, row, status=status.value, cancellation_reason=params.cancellation_reason, next_action=None)
-    ctx.emit("setup_intent.canceled", render_setup_intent(row))
+    _emit(ctx, "canceled", row)
     return row
 
 
@@ -152,31 +150,9 @@ def list_setup_intents(ctx: Context, params: SetupIntentList) -> tuple[list[dict
                 payment_method=params.payment_method, **created_filters(params.created))
 
 
-def complete_authentication(ctx: Context, intent_id: str, succeeded: bool) -> dict[str, Any]:
-    """The cardholder answered the challenge page: ask the network again, or fail the attempt."""
-    row = load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
-    pm_row = ctx.uow.payment_methods.get(ctx.scope, row["payment_method"]) if row["payment_method"] else None
-    if not succeeded or pm_row is None:
-        status = next_status(row["status"], A.FAIL_AUTHENTICATION)
-        error: dict[str, Any] = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,
-                 "message": AUTHENTICATION_FAILURE_MESSAGE}
-        if pm_row is not None:
-            error["payment_method"] = render_payment_method(pm_row)
-        _save(ctx, row, status=status.value, payment_method=None, next_action=None, last_setup_error=error)
-        ctx.emit("setup_intent.setup_failed", render_setup_intent(row))
-        return row
-    processing = next_status(row["status"], A.AUTHENTICATE)
-    pm_row = payment_methods.usable_payment_method(ctx, pm_row["id"], customer_id=row["customer"])
-    verdict = _verify(ctx, row, pm_row, None, authenticated=True)
-    if isinstance(verdict, ChallengeRequired):  # the network asked again: the authentication did not count
-        verdict = NetworkDeclined(AUTHENTICATION_FAILURE, None, AUTHENTICATION_FAILURE_MESSAGE)
-    result = _apply(ctx, row, processing, pm_row, verdict)
-    return result.row if isinstance(result, Declined) else result
-
-
-# -- confirming ----------------------------------------------------------------------------------------------
+# -- confirming: the attempt pipeline (services/attempts.py) with the SetupIntent's own steps ---------------
 def _confirm(ctx: Context, row: dict[str, Any], params: Confirmable) -> dict[str, Any] | Declined:
-    processing = next_status(row["status"], A.CONFIRM)  # an illegal confirm is refused before anything runs
+    next_status(row["status"], A.CONFIRM)  # an illegal confirm is refused before anything runs
     values: dict[str, Any] = {}
     if getattr(params, "return_url", None) is not None:
         values["return_url"] = params.return_url  # type: ignore[union-attr]
@@ -188,9 +164,9 @@ def _confirm(ctx: Context, row: dict[str, Any], params: Confirmable) -> dict[str
     try:
         pm_row, cvc = _payment_method_from(ctx, row, params, required=True)
     except CardError as err:  # the card failed its form checks: this attempt fails like a decline
-        return _fail(ctx, row, processing, err, None)
-    verdict = _verify(ctx, row, pm_row, cvc, authenticated=False)
-    return _apply(ctx, row, processing, pm_row, verdict)
+        FLOW.begin(row, authenticated=False)
+        return _fail(ctx, row, err, None)
+    return attempts.run(ctx, FLOW, attempts.Attempt(row, pm_row, cvc))
 
 
 def _payment_method_from(ctx: Context, row: dict[str, Any], params: Confirmable,
@@ -200,86 +176,99 @@ def _payment_method_from(ctx: Context, row: dict[str, Any], params: Confirmable,
     if params.payment_method and params.payment_method_data:
         raise ParameterInvalid("payment_method_data",
                                "You may not specify both payment_method and payment_method_data.")
-    if params.payment_method_data is not None:
-        data = params.payment_method_data
-        if data.card is None:
-            raise ParameterMissing("payment_method_data[card]")
-        pm_row, details = payment_methods.create_payment_method_from_card(
-            ctx, data.card.model_dump(), _dump(data.billing_details), metadata=data.metadata)
-        return pm_row, details.cvc
+    if params.payment_method_data is not None and params.payment_method_data.card is None:
+        raise ParameterMissing("payment_method_data[card]")
     pm_id = params.payment_method or row.get("payment_method")
-    if pm_id is None:
-        if not required:
-            raise ParameterMissing("payment_method")
+    if pm_id is None and params.payment_method_data is None and required:
         raise ParameterMissing("payment_method", "You cannot confirm this SetupIntent because it's missing a "
                                "payment method. Pass payment_method or payment_method_data.")
-    return payment_methods.usable_payment_method(ctx, pm_id, customer_id=row.get("customer")), None
+    return attempts.payment_method_for(ctx, payment_method=pm_id,
+                                       payment_method_data=params.payment_method_data,
+                                       customer=row.get("customer"))
 
 
-def _verify(ctx: Context, row: dict[str, Any], pm_row: dict[str, Any], cvc: Cvc | None, *,
-            authenticated: bool) -> Verdict:
-    card_options = (row.get("payment_method_options") or {}).get("card") or {}
-    three_d_secure: ThreeDS = _THREE_DS.get(str(card_options.get("request_three_d_secure")), "auto")
-    request = VerifyRequest(livemode=ctx.caller.livemode, authenticated=authenticated,
-                            three_d_secure=three_d_secure)
-    number = payment_methods.reveal_number(ctx, pm_row)
-    verdict: Verdict = ctx.deps.card_network.verify(number, cvc, request)
-    return verdict
+class SetupIntentFlow:
+    """A SetupIntent's steps of an attempt: verify the card (no money moves); on approval attach it to the
+    customer and mark its mandate for later off-session payments."""
 
+    intent_type = "setup_intent"
+    authentication_failure = AUTHENTICATION_FAILURE
+    authentication_failure_message = AUTHENTICATION_FAILURE_MESSAGE
+    return_url_missing = ("This card requires 3-D Secure authentication: pass return_url (where the "
+                          "cardholder is sent back after the challenge).")
 
-def _apply(ctx: Context, row: dict[str, Any], processing: SetupIntentStatus, pm_row: dict[str, Any],
-           verdict: Verdict) -> dict[str, Any] | Declined:
-    if isinstance(verdict, Approved):
-        status = next_status(processing, A.SUCCEED)
+    def load(self, ctx: Context, intent_id: str) -> dict[str, Any]:
+        return load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
+
+    def begin(self, intent: dict[str, Any], *, authenticated: bool) -> None:
+        intent["status"] = next_status(intent["status"], A.AUTHENTICATE if authenticated else A.CONFIRM).value
+
+    def ask(self, ctx: Context, attempt: attempts.Attempt) -> Verdict:
+        card_options = (attempt.intent.get("payment_method_options") or {}).get("card") or {}
+        three_d_secure: ThreeDS = _THREE_DS.get(str(card_options.get("request_three_d_secure")), "auto")
+        request = VerifyRequest(livemode=ctx.caller.livemode, authenticated=attempt.authenticated,
+                                three_d_secure=three_d_secure)
+        number = payment_methods.reveal_number(ctx, attempt.payment_method)
+        verdict: Verdict = ctx.deps.card_network.verify(number, attempt.cvc, request)
+        return verdict
+
+    def challenge_amount(self, intent: dict[str, Any]) -> tuple[int | None, str | None]:
+        return None, None
+
+    def approve(self, ctx: Context, attempt: attempts.Attempt) -> dict[str, Any]:
+        row, pm_row = attempt.intent, attempt.payment_method
+        status = next_status(row["status"], A.SUCCEED)
         if row.get("customer"):
             payment_methods.attach_payment_method(ctx, pm_row, row["customer"])
         payment_methods.mark_mandate(ctx, pm_row)
         _save(ctx, row, status=status.value, payment_method=pm_row["id"], next_action=None,
               last_setup_error=None)
-        ctx.emit("setup_intent.succeeded", render_setup_intent(row))
-        _on_succeeded(ctx, row)
+        _emit(ctx, "succeeded", row)  # a Checkout Session owning the intent completes (a handler)
         return row
-    if isinstance(verdict, ChallengeRequired):
-        return_url = row.get("return_url")
-        if not return_url:
-            raise ParameterMissing("return_url", "This card requires 3-D Secure authentication: pass "
-                                   "return_url (where the cardholder is sent back after the challenge).")
-        status = next_status(processing, A.REQUIRE_ACTION)
-        url = start_challenge(ctx, intent_type="setup_intent", intent_id=row["id"],
-                              payment_method_id=pm_row["id"], return_url=return_url)
-        next_action = {"type": "challenge_redirect",
-                       "challenge_redirect": {"url": url, "return_url": return_url}}
-        _save(ctx, row, status=status.value, payment_method=pm_row["id"], next_action=next_action,
-              last_setup_error=None)
-        ctx.emit("setup_intent.requires_action", render_setup_intent(row))
+
+    def require_action(self, ctx: Context, attempt: attempts.Attempt,
+                       next_action: dict[str, Any]) -> dict[str, Any]:
+        row = attempt.intent
+        status = next_status(row["status"], A.REQUIRE_ACTION)
+        _save(ctx, row, status=status.value, payment_method=attempt.payment_method["id"],
+              next_action=next_action, last_setup_error=None)
+        _emit(ctx, "requires_action", row)
         return row
-    if isinstance(verdict, NetworkDeclined):
-        error = CardError(verdict.message, code=verdict.code, decline_code=verdict.decline_code)
-        return _fail(ctx, row, processing, error, pm_row)
-    raise TypeError(f"unknown verdict {verdict!r}")  # pragma: no cover
+
+    def decline(self, ctx: Context, attempt: attempts.Attempt, error: CardError) -> Declined:
+        return _fail(ctx, attempt.intent, error, attempt.payment_method)
+
+    def fail_authentication(self, ctx: Context, intent: dict[str, Any],
+                            payment_method: dict[str, Any] | None) -> dict[str, Any]:
+        status = next_status(intent["status"], A.FAIL_AUTHENTICATION)
+        error: dict[str, Any] = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,
+                                 "message": AUTHENTICATION_FAILURE_MESSAGE}
+        if payment_method is not None:
+            error["payment_method"] = render_payment_method(payment_method)
+        _save(ctx, intent, status=status.value, payment_method=None, next_action=None, last_setup_error=error)
+        _emit(ctx, "setup_failed", intent)
+        return intent
 
 
-def _fail(ctx: Context, row: dict[str, Any], processing: SetupIntentStatus, error: CardError,
-          pm_row: dict[str, Any] | None) -> Declined:
+FLOW = SetupIntentFlow()
+
+
+def _fail(ctx: Context, row: dict[str, Any], error: CardError, pm_row: dict[str, Any] | None) -> Declined:
     """The attempt failed: back to requires_payment_method with last_setup_error = the 402's error."""
-    status = next_status(processing, A.FAIL)
+    status = next_status(row["status"], A.FAIL)
     if pm_row is not None:
         error.extra["payment_method"] = render_payment_method(pm_row)
     last_error = error.to_dict()
     if error.type == "card_error" and error.code != AUTHENTICATION_FAILURE:
         last_error["payment_method_type"] = "card"
     _save(ctx, row, status=status.value, payment_method=None, next_action=None, last_setup_error=last_error)
-    ctx.emit("setup_intent.setup_failed", render_setup_intent(row))
+    _emit(ctx, "setup_failed", row)
     return Declined(row, error, "setup_intent")
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-def _on_succeeded(ctx: Context, row: dict[str, Any]) -> None:
-    """A Checkout Session owning this intent completes in the same transaction (checkout.session.completed),
-    whether the confirm came from its hosted page, the challenge page or the API."""
-    from paykeep.services import checkout_sessions  # imports this module: resolved at call time
-
-    checkout_sessions.setup_intent_succeeded(ctx, row)
+def _emit(ctx: Context, event: str, row: dict[str, Any]) -> None:
+    ctx.emit(f"setup_intent.{event}", render_setup_intent(row), row=row)
 
 
 def _save(ctx: Context, row: dict[str, Any], **values: Any) -> None:
@@ -295,10 +284,6 @@ def _options(options: PaymentMethodOptions | None, row: dict[str, Any] | None) -
     if options is not None and options.card is not None and options.card.request_three_d_secure is not None:
         card["request_three_d_secure"] = options.card.request_three_d_secure
     return {**current, "card": card}
-
-
-def _dump(model: Any) -> dict[str, Any] | None:
-    return None if model is None else model.model_dump(exclude_unset=True)
 
 
 def _check_client_secret(row: dict[str, Any], client_secret: str) -> None:

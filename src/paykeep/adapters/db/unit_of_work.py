@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from paykeep.adapters.db import outbox_signal
 from paykeep.adapters.db.repository import TableRepository
 from paykeep.adapters.db.tables import metadata
 
@@ -22,6 +23,11 @@ class SqlUnitOfWork:
     @property
     def dialect(self) -> str:
         return self.conn.dialect.name
+
+    def announce_deliveries(self) -> None:
+        """Pending webhook deliveries were written: wake other processes' workers on commit (PostgreSQL
+        NOTIFY; SQLite's wake-up is sent after the commit by the transaction runner)."""
+        outbox_signal.announce(self.conn)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from paykeep.domain.errors import RateLimited
 from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict, UnitOfWork
+from paykeep.services.transactions import transaction
 from paykeep.web.api import idempotency
 from paykeep.web.api.auth import authenticate
 from paykeep.web.api.errors import envelope, status_for
@@ -118,24 +119,22 @@ class ApiRequest:
             return json_response(stored.body, stored.status, idempotency.REPLAYED_HEADER)
         try:
             with idempotency.settled(self.deps, caller):
-                ctx, status, text = retry_on_conflict(lambda: self._transact(fn, render, expand_paths or []))
+                status, text = retry_on_conflict(lambda: self._transact(fn, render, expand_paths or []))
         except TransactionConflict:
             raise _lock_timeout() from None
-        if ctx.deliveries_queued:
-            self.deps.notify_outbox()
         return json_response(text, status)
 
     def _transact(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
-                  expand_paths: Paths) -> tuple[Context, int, str]:
-        """One attempt: the use case, its rendering and its idempotent response in one write transaction."""
+                  expand_paths: Paths) -> tuple[int, str]:
+        """One attempt: the use case, its rendering and its idempotent response in one write transaction
+        (services/transactions.py: it wakes the webhook worker after commit when deliveries were written)."""
         caller = self.caller
-        with self.deps.begin(write=True) as uow:
-            ctx = Context(uow, self.deps, caller)
+        with transaction(self.deps, caller) as ctx:
             result = fn(ctx)
-            status, body = self._render(uow, result, render, expand_paths)
+            status, body = self._render(ctx.uow, result, render, expand_paths)
             text = dumps(body)
-            idempotency.complete(uow, self.deps, caller, status, text)
-        return ctx, status, text
+            idempotency.complete(ctx.uow, self.deps, caller, status, text)
+        return status, text
 
     def _render(self, uow: Any, result: dict[str, Any] | Declined, render: Renderer,
                 expand_paths: Paths) -> tuple[int, dict[str, Any]]:

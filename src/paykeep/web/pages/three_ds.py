@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.concurrency import run_in_threadpool
 
 from paykeep.domain.challenges import ChallengeUnavailable
-from paykeep.services import challenges
+from paykeep.services import attempts, challenges
 from paykeep.services.accounts import account_name
 from paykeep.services.ports import Deps, TransactionConflict
 from paykeep.web.api.endpoint import retry_on_conflict
@@ -56,7 +56,7 @@ async def answer_challenge(token: str, request: Request) -> Response:
     outcome = dict(parse_qsl(body)).get("outcome", "")
     deps, request_id = _deps(request), getattr(request.state, "request_id", None)
     try:
-        url = await run_in_threadpool(retry_on_conflict, lambda: challenges.answer_challenge(
+        url = await run_in_threadpool(retry_on_conflict, lambda: attempts.answer_challenge(
             deps, token, outcome, request_id=request_id))
     except ChallengeUnavailable as refused:
         return _refusal(refused.reason, deps, token)

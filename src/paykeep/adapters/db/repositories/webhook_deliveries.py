@@ -7,20 +7,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
 
-from paykeep.adapters.db import outbox_signal
 from paykeep.adapters.db.repository import TableRepository
 
 PENDING = "pending"
 
 
 class Repository(TableRepository):
-    def insert(self, values: Mapping[str, Any]) -> None:
-        """A pending delivery also wakes the workers of other processes once this transaction commits
-        (PostgreSQL NOTIFY; adapters/db/outbox_signal.py), whichever use case wrote it."""
-        super().insert(values)
-        if values.get("status") == PENDING:
-            outbox_signal.announce(self.conn)
-
     def due(
         self, now_ms: int, limit: int, *, exclude_endpoints: Iterable[str] = (), lock: bool = False
     ) -> list[dict[str, Any]]:

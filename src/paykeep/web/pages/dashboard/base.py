@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from paykeep.domain.errors import PaykeepError, RateLimited, ResourceMissing
 from paykeep.services import dashboard_sessions
 from paykeep.services.ports import Caller, Context, Deps
+from paykeep.services.transactions import transaction
 from paykeep.web.api.endpoint import retry_on_conflict
 from paykeep.web.api.errors import status_for
 from paykeep.web.pages.dashboard import cookies
@@ -109,20 +110,16 @@ class Dash:
 
     # -- running use cases ----------------------------------------------------------------------------
     def read(self, fn: Callable[[Context], T]) -> T:
-        with self.deps.begin(write=False) as uow:
-            return fn(Context(uow, self.deps, self.caller))
+        with transaction(self.deps, self.caller, write=False) as ctx:
+            return fn(ctx)
 
     def change(self, fn: Callable[[Context], T]) -> T:
-        """One write transaction (re-run on a conflict); wakes the webhook worker if events were written."""
-        def run() -> tuple[Context, T]:
-            with self.deps.begin(write=True) as uow:
-                ctx = Context(uow, self.deps, self.caller)
-                return ctx, fn(ctx)
+        """One write transaction (re-run on a conflict); the runner wakes the webhook worker after commit."""
+        def run() -> T:
+            with transaction(self.deps, self.caller) as ctx:
+                return fn(ctx)
 
-        ctx, result = retry_on_conflict(run)
-        if ctx.emitted:
-            self.deps.notify_outbox()
-        return result
+        return retry_on_conflict(run)
 
     def resend(self, event_id: str, endpoint_id: str | None) -> list[dict[str, Any]]:
         """The webhooks slice's resend (`paykeep events resend`); it opens its own transaction."""

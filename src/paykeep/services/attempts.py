@@ -1,0 +1,160 @@
+"""One attempt pipeline for every intent: SetupIntents, PaymentIntents, and Checkout through its SetupIntent.
+
+An attempt runs in fixed steps, the same for both intents:
+1. `payment_method_for`: the attempt's PaymentMethod: new from `payment_method_data` (its CVC kept in memory
+   for this attempt only), or an existing one that is usable and belongs to the intent's customer;
+2. the intent moves to `processing` through its transition table (`IntentFlow.begin`);
+3. the card network is asked (`IntentFlow.ask`: verify a card to save, or authorize a payment);
+4. the verdict is mapped to the intent's transition: approved (`IntentFlow.approve`), challenge
+   (`start_challenge`, then `IntentFlow.require_action` with the `next_action`), declined
+   (`IntentFlow.decline`, a 402 that commits the failed attempt);
+5. completing a challenge (`complete_authentication`) runs steps 2-4 again with `authenticated=True`, or
+   fails the attempt (`IntentFlow.fail_authentication`).
+
+The intent-specific parts are the small `IntentFlow` strategies in services/setup_intents.py and
+services/payment_intents_confirm.py, registered by intent type in `Deps.intent_flows` by bootstrap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from paykeep.domain.card_network import Approved, ChallengeRequired, Verdict
+from paykeep.domain.card_network import Declined as NetworkDeclined
+from paykeep.domain.cards import Cvc
+from paykeep.domain.challenges import ChallengeOutcome, ChallengeUnavailable
+from paykeep.domain.errors import CardError, InvalidRequest, ParameterMissing, ResourceMissing
+from paykeep.services import challenges, payment_methods
+from paykeep.services.challenges import start_challenge
+from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.services.transactions import transaction
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Attempt:
+    """One attempt at the card network: the intent (a row changed in place, stored by the flow), its
+    PaymentMethod and, for a card sent in this very request, its CVC."""
+
+    intent: Row
+    payment_method: Row
+    cvc: Cvc | None = None
+    authenticated: bool = False  # the cardholder has just passed a challenge for this attempt
+
+
+class IntentFlow(Protocol):
+    """What differs between the intents; everything else is the pipeline's."""
+
+    intent_type: str  # "setup_intent" | "payment_intent": the challenge's intent_type
+    authentication_failure: str  # the error code of a failed authentication
+    authentication_failure_message: str
+    return_url_missing: str  # the 400's message when a challenge is needed and there is no return_url
+
+    def load(self, ctx: Context, intent_id: str) -> Row:
+        """The intent under its row lock (404 resource_missing)."""
+
+    def begin(self, intent: Row, *, authenticated: bool) -> None:
+        """Move to processing (confirm, or authenticate after a challenge)."""
+
+    def ask(self, ctx: Context, attempt: Attempt) -> Verdict:
+        """Ask the card network: verify (save a card) or authorize (take a payment)."""
+
+    def challenge_amount(self, intent: Row) -> tuple[int | None, str | None]:
+        """What the challenge page shows the cardholder: (amount, currency), or (None, None)."""
+
+    def approve(self, ctx: Context, attempt: Attempt) -> Row: ...
+
+    def require_action(self, ctx: Context, attempt: Attempt, next_action: dict[str, Any]) -> Row: ...
+
+    def decline(self, ctx: Context, attempt: Attempt, error: CardError) -> Declined: ...
+
+    def fail_authentication(self, ctx: Context, intent: Row, payment_method: Row | None) -> Row:
+        """The cardholder failed (or abandoned) the challenge: the attempt ends without asking the network."""
+
+
+# -- step 1 ----------------------------------------------------------------------------------------------
+def payment_method_for(ctx: Context, *, payment_method: str | None, payment_method_data: Any,
+                       customer: str | None) -> tuple[Row, Cvc | None]:
+    """The attempt's PaymentMethod: created from `payment_method_data` (402 card_error when the card fails
+    its form checks), else the existing `payment_method`, which must be usable and the customer's."""
+    if payment_method_data is not None:
+        data = payment_method_data
+        pm_row, details = payment_methods.create_payment_method_from_card(
+            ctx, data.card.model_dump() if data.card is not None else {},
+            data.billing_details.model_dump(exclude_unset=True) if data.billing_details is not None else None,
+            metadata=data.metadata)
+        return pm_row, details.cvc
+    if payment_method is None:
+        raise ParameterMissing("payment_method")
+    return payment_methods.usable_payment_method(ctx, payment_method, customer_id=customer), None
+
+
+# -- steps 2-4 -------------------------------------------------------------------------------------------
+def run(ctx: Context, flow: IntentFlow, attempt: Attempt) -> Row | Declined:
+    """One attempt, from processing to the status the network's verdict leads to."""
+    flow.begin(attempt.intent, authenticated=attempt.authenticated)
+    verdict = flow.ask(ctx, attempt)
+    if isinstance(verdict, Approved):
+        return flow.approve(ctx, attempt)
+    if isinstance(verdict, ChallengeRequired) and not attempt.authenticated:
+        return flow.require_action(ctx, attempt, _challenge(ctx, flow, attempt))
+    if isinstance(verdict, NetworkDeclined):
+        error = CardError(verdict.message, code=verdict.code, decline_code=verdict.decline_code)
+    else:  # a challenge asked for again right after one was passed: the authentication did not count
+        error = CardError(flow.authentication_failure_message, code=flow.authentication_failure)
+    return flow.decline(ctx, attempt, error)
+
+
+def _challenge(ctx: Context, flow: IntentFlow, attempt: Attempt) -> dict[str, Any]:
+    """A 3-D Secure challenge for this attempt; its `next_action`. Without a return_url the whole request is
+    refused (400, rolled back: nothing was saved or charged)."""
+    intent = attempt.intent
+    return_url = intent.get("return_url")
+    if not return_url:
+        raise ParameterMissing("return_url", flow.return_url_missing)
+    amount, currency = flow.challenge_amount(intent)
+    url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent["id"],
+                          payment_method_id=attempt.payment_method["id"], return_url=return_url,
+                          amount=amount, currency=currency)
+    return {"type": "challenge_redirect", "challenge_redirect": {"url": url, "return_url": return_url}}
+
+
+# -- step 5 ----------------------------------------------------------------------------------------------
+def complete_authentication(ctx: Context, intent_type: str, intent_id: str, succeeded: bool) -> Row:
+    """The cardholder answered the challenge page: attempt again as authenticated, or fail the attempt.
+    Returns the intent as it now stands (a declined attempt is committed, not raised)."""
+    flow = flow_for(ctx, intent_type)
+    intent = flow.load(ctx, intent_id)
+    pm_id = intent.get("payment_method")
+    pm_row = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
+    if not succeeded or pm_row is None:
+        return flow.fail_authentication(ctx, intent, pm_row)
+    pm_row = payment_methods.usable_payment_method(ctx, pm_row["id"], customer_id=intent.get("customer"))
+    result = run(ctx, flow, Attempt(intent, pm_row, None, authenticated=True))
+    return result.row if isinstance(result, Declined) else result
+
+
+def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | None = None) -> str:
+    """POST <challenge url> (`outcome=complete|fail`): records the answer and moves the intent on, in one
+    transaction; returns the return_url to redirect to (with the intent id, its client secret and
+    redirect_status). A refused answer changes nothing."""
+    with deps.begin(write=False) as uow:  # whose challenge it is: the transaction below is that account's
+        found = challenges.find(uow, deps, token)
+    caller = Caller(account_id=found["account_id"], livemode=found["livemode"], request_id=request_id)
+    with transaction(deps, caller) as ctx:
+        challenge = challenges.record_answer(ctx.uow, deps, token, outcome)
+        try:
+            intent = complete_authentication(ctx, challenge["intent_type"], challenge["intent_id"],
+                                             outcome == ChallengeOutcome.COMPLETE)
+        except InvalidRequest:  # the intent moved on (canceled, confirmed again...): roll everything back
+            raise ChallengeUnavailable("superseded") from None
+    return challenges.return_url_with(challenge["return_url"], challenge["intent_type"], intent)
+
+
+def flow_for(ctx: Context, intent_type: str) -> IntentFlow:
+    flow: IntentFlow | None = ctx.deps.intent_flows.get(intent_type)
+    if flow is None:
+        raise ResourceMissing(intent_type, intent_type)
+    return flow
