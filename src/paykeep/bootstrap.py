@@ -90,7 +90,8 @@ def _loop_read_factory(db: Database) -> Callable[[], contextlib.AbstractContextM
 def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock | None = None) -> Runtime:
     """Open the database and keys. With `initialise`, migrate and create what is missing (init/serve)."""
     db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous,
-                  pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+                  pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                  sqlite_max_pages=settings.sqlite_max_pages)
     with migrate.exclusive(db) if initialise else contextlib.nullcontext():  # one initialiser at a time
         if initialise:
             migrate.upgrade(db)
@@ -233,6 +234,7 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(release_orphaned_keys, runtime)
         stops = []
         if background:
             for start in background_tasks(runtime):
@@ -246,6 +248,23 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def release_orphaned_keys(runtime: Runtime) -> None:
+    """At start-up: Idempotency-Keys held by requests whose process died are free again (issue 17)."""
+    import logging
+
+    from paykeep.domain.errors import StorageUnavailable
+    from paykeep.services import idempotency
+
+    try:
+        released = idempotency.release_orphaned(runtime.deps)
+    except StorageUnavailable as exc:  # the storage refuses writes: they expire after STALE_RUNNING_MS
+        logging.getLogger("paykeep").warning("could not release orphaned idempotency keys: %s", exc.reason)
+        return
+    if released:
+        logging.getLogger("paykeep").info("released %d idempotency key(s) of requests that died with their "
+                                          "process", released)
 
 
 def dashboard_login(runtime: Runtime) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class Settings:
     webhook_timeout: float = 15.0
     worker_poll_interval: float = 0.5  # seconds between a webhook worker's looks for due deliveries
     sqlite_synchronous: str = "FULL"
+    sqlite_max_pages: int | None = None  # a size cap for the SQLite file (pages of 4 KiB); reached = "disk full"
     log_level: str = "info"
     secure_cookies: bool | None = None
     db_pool_size: int = 5  # PostgreSQL connections kept per process
@@ -57,6 +58,7 @@ class Settings:
             webhook_timeout=float(env.get("PAYKEEP_WEBHOOK_TIMEOUT", "15")),
             worker_poll_interval=min(max(float(env.get("PAYKEEP_WORKER_POLL_INTERVAL", "0.5")), 0.05), 60.0),
             sqlite_synchronous=env.get("PAYKEEP_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            sqlite_max_pages=int(env.get("PAYKEEP_SQLITE_MAX_PAGES") or 0) or None,
             log_level=env.get("PAYKEEP_LOG_LEVEL", "info"),
             db_pool_size=int(env.get("PAYKEEP_DB_POOL_SIZE", "5")),
             db_max_overflow=int(env.get("PAYKEEP_DB_MAX_OVERFLOW", "10")),

@@ -135,3 +135,19 @@ class ApiError(PaykeepError):
     """500: something went wrong on our side (never carries internal detail)."""
 
     type = "api_error"
+
+
+class StorageUnavailable(ApiError):
+    """503: the database cannot take writes right now (disk full, read-only, I/O error). The request did not
+    complete; the client retries after `Retry-After` seconds (safely, with an Idempotency-Key)."""
+
+    default_code = "storage_unavailable"
+    RETRY_AFTER = 5
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "paykeep cannot write to its database right now (the storage is full or read-only). Retry later; "
+            "a request with an Idempotency-Key is safe to retry.",
+            extra={"retry_after": self.RETRY_AFTER},
+        )
+        self.reason = reason

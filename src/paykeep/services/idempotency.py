@@ -74,8 +74,8 @@ def claim(deps: Deps, caller: Caller, key: str, method: str, path: str, print_: 
             )
         if row["state"] == "running":
             if row["created"] < now - STALE_RUNNING_MS:
-                repo.update_key(caller.account_id, caller.livemode, key,
-                                {"created": now, "request_id": caller.request_id or ""})
+                repo.take_over(caller.account_id, caller.livemode, key,
+                               {"created": now, "request_id": caller.request_id or ""})
                 return None
             raise IdempotencyInUse(_in_use_message())
         return StoredResponse(
@@ -110,9 +110,17 @@ def store_failure(deps: Deps, caller: Caller, key: str, status: int, body: str) 
 
 
 def release(deps: Deps, caller: Caller, key: str) -> None:
-    """The request was refused before it ran: forget the key so a corrected request may use it."""
+    """The request was refused before it ran: forget the key so a corrected request may use it (a record
+    that holds a response stays: a commit whose fsync failed did run)."""
     with deps.begin(write=True) as uow:
-        uow.idempotency_keys.delete_key(caller.account_id, caller.livemode, key)
+        uow.idempotency_keys.delete_key(caller.account_id, caller.livemode, key, only_running=True)
+
+
+def release_orphaned(deps: Deps) -> int:
+    """At start-up: free the keys of requests whose process died mid-request (the repository decides which
+    owners are gone). Returns how many."""
+    with deps.begin(write=True) as uow:
+        return int(uow.idempotency_keys.release_orphans())
 
 
 def purge_expired(deps: Deps, *, batch: int = 1000, max_batches: int = 50) -> int:

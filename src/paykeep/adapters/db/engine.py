@@ -5,6 +5,11 @@ Cross-process correctness rests on the database: unique constraints (idempotency
 PostgreSQL, `BEGIN IMMEDIATE` plus `busy_timeout` on SQLite. A transaction that loses a race the database
 cannot order (PostgreSQL serialization failure or deadlock, SQLite "database is locked") raises
 `TransactionConflict`; the caller re-runs the whole use case (web/api/endpoint.py).
+
+Storage that cannot take writes (SQLite "database or disk is full", "attempt to write a readonly database",
+"disk I/O error"; PostgreSQL SQLSTATE 53100 disk full, 25006 read-only transaction, 57P0x shutting down)
+raises the domain's `StorageUnavailable` (503 with Retry-After). `Database.write_failure` remembers it until
+/readyz's write probe succeeds (web/api/routes/health.py), so /readyz says 503 while writes fail.
 """
 
 from __future__ import annotations
@@ -21,11 +26,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 
+from paykeep.domain.errors import StorageUnavailable
 from paykeep.services.ports import TransactionConflict
 
 # PostgreSQL SQLSTATEs after which re-running the transaction from the start is the documented remedy.
 _RETRYABLE_SQLSTATES = {"40001": "serialization failure", "40P01": "deadlock detected"}
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+# What means "the storage cannot take writes now" (503; it may come back by itself), not "a bug" (500).
+_STORAGE_SQLSTATES = {"53100": "disk full", "25006": "read-only", "57P01": "database shutting down",
+                      "57P02": "database shutting down", "57P03": "database not accepting connections"}
+_SQLITE_STORAGE = {"database or disk is full": "disk full",
+                   "attempt to write a readonly database": "read-only",
+                   "disk i/o error": "I/O error", "unable to open database file": "cannot open the file"}
 
 
 def conflict_reason(exc: BaseException) -> str | None:
@@ -42,27 +54,53 @@ def conflict_reason(exc: BaseException) -> str | None:
     return None
 
 
+def storage_failure_reason(exc: BaseException) -> str | None:
+    """Why `exc` means "the storage cannot take writes now" (None when it means something else)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _STORAGE_SQLSTATES:
+        return _STORAGE_SQLSTATES[str(sqlstate)]
+    if type(orig).__module__.startswith("sqlite3"):
+        message = str(orig).lower()
+        for text, reason in _SQLITE_STORAGE.items():
+            if text in message:
+                return reason
+    return None
+
+
 @contextlib.contextmanager
-def _lost_races_are_conflicts() -> Iterator[None]:
-    """A DBAPIError that means "lost a race" becomes TransactionConflict (the caller may run it again)."""
+def _lost_races_are_conflicts(db: Database | None = None) -> Iterator[None]:
+    """A DBAPIError that means "lost a race" becomes TransactionConflict (the caller may run it again); one
+    that means "the storage cannot take writes" becomes StorageUnavailable (remembered on `db`)."""
     try:
         yield
     except DBAPIError as exc:
         reason = conflict_reason(exc)
+        if reason is not None:
+            raise TransactionConflict(reason) from exc
+        reason = storage_failure_reason(exc)
         if reason is None:
             raise
-        raise TransactionConflict(reason) from exc
+        if db is not None:
+            db.write_failure = reason
+        raise StorageUnavailable(reason) from exc
 
 
 class Database:
     """An engine plus the rule for opening write transactions on it."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 5,
-                 max_overflow: int = 10, pool_timeout: float = 30) -> None:
+                 max_overflow: int = 10, pool_timeout: float = 30,
+                 sqlite_max_pages: int | None = None) -> None:
         """PostgreSQL: at most `pool_size + max_overflow` connections per process (a request holds one at a
-        time); size `max_connections` for (API processes x uvicorn workers + delivery workers) x that."""
+        time); size `max_connections` for (API processes x uvicorn workers + delivery workers) x that.
+        SQLite: `sqlite_max_pages` caps the file (PRAGMA max_page_count); at the cap, writes answer 503 as
+        on a full disk, and resume once rows are deleted (freed pages are reused)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.write_failure: str | None = None  # why a write failed, until /readyz's write probe succeeds
         self._write_lock: _WriterLock | None = None
         self._group_commit: _GroupCommit | None = None
         self._loop_reader: Connection | None = None  # see read_on_loop
@@ -81,7 +119,7 @@ class Database:
                 pool_size=max(pool_size, 10),
                 max_overflow=40,
             )
-            _configure_sqlite(self.engine, sqlite_synchronous)
+            _configure_sqlite(self.engine, sqlite_synchronous, sqlite_max_pages)
         else:
             self.engine = create_engine(
                 url,
@@ -99,7 +137,7 @@ class Database:
 
         Raises `TransactionConflict` (rolled back, safe to re-run) on serialization failure, deadlock or a
         SQLite busy database."""
-        with _lost_races_are_conflicts():
+        with _lost_races_are_conflicts(self):
             if self._write_lock is not None and write:
                 with self._write_lock, self.engine.connect() as conn:
                     conn.info["immediate"] = True
@@ -110,7 +148,11 @@ class Database:
                         conn.info["immediate"] = False
                     ticket = self._group_commit.committed() if self._group_commit is not None else 0
                 if self._group_commit is not None:  # committed; now durable, outside the write lock
-                    self._group_commit.wait_durable(ticket)
+                    try:
+                        self._group_commit.wait_durable(ticket)
+                    except OSError as exc:  # committed, but not known to be on disk: not acknowledged
+                        self.write_failure = f"I/O error ({exc.strerror or type(exc).__name__})"
+                        raise StorageUnavailable(self.write_failure) from exc
             elif not write and not self.is_sqlite:
                 # A read sees one snapshot (a GET that reads two tables must not see half a commit);
                 # read-only REPEATABLE READ transactions never fail with serialization errors.
@@ -282,7 +324,7 @@ def _fsync_file(path: str) -> None:
         os.close(fd)
 
 
-def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str, max_pages: int | None = None) -> None:
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         synchronous = "FULL"
 
@@ -294,6 +336,8 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute(f"PRAGMA synchronous={synchronous}")
+        if max_pages:
+            cur.execute(f"PRAGMA max_page_count={int(max_pages)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

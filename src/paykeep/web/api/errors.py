@@ -17,6 +17,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.PaykeepError], int], ...] = (
     (e.CardError, 402),
     (e.IdempotencyError, 400),
     (e.InvalidRequest, 400),
+    (e.StorageUnavailable, 503),
     (e.ApiError, 500),
     (e.PaykeepError, 500),
 )

@@ -5,10 +5,10 @@ replayed like a success) or give the key back (a lost race or a bad parameter: t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
-from paykeep.domain.errors import ParameterError, PaykeepError
+from paykeep.domain.errors import ParameterError, PaykeepError, StorageUnavailable
 from paykeep.services import idempotency as store
 from paykeep.services.idempotency import StoredResponse
 from paykeep.services.ports import Caller, Deps, TransactionConflict, UnitOfWork
@@ -44,6 +44,10 @@ def settled(deps: Deps, caller: Caller) -> Iterator[None]:
         yield
     except (TransactionConflict, ParameterError):
         store.release(deps, caller, key)
+        raise
+    except StorageUnavailable:  # it did not run: the key is free for the retry (if the storage lets us)
+        with suppress(StorageUnavailable):
+            store.release(deps, caller, key)
         raise
     except PaykeepError as err:
         store.store_failure(deps, caller, key, status_for(err), dumps(envelope(err)))

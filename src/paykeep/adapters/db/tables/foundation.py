@@ -66,6 +66,7 @@ idempotency_keys = Table(
     Column("response_body", Text, nullable=True),
     Column("request_id", String(40), nullable=False),
     Column("created", BigInteger, nullable=False),
+    Column("owner", String(200), nullable=True),  # host/boot/pid/start of a running record (0008)
     Index("ix_idempotency_keys_created", "created"),
 )
 
