@@ -144,6 +144,10 @@ def serve(
     pin_cpus: Annotated[
         bool, typer.Option("--pin-cpus", help="Each API process on a CPU of its own (Linux)")
     ] = False,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips",
+        help="Proxies (comma-separated addresses/CIDRs, or *) whose X-Forwarded-For/-Proto are believed; "
+             "default: nobody (PAYKEEP_FORWARDED_ALLOW_IPS)")] = None,
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
 
@@ -155,7 +159,7 @@ def serve(
     from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 
     settings = _settings(database_url=db, key_file=key_file, host=host, port=port, public_url=public_url,
-                         run_worker=not no_worker)
+                         run_worker=not no_worker, forwarded_allow_ips=forwarded_allow_ips)
     configure_logging(settings.log_level)
     try:
         runtime, keys = bootstrap.initialise(settings)
@@ -173,11 +177,25 @@ def serve(
         if slots is not None:
             os.environ[SLOTS_ENV] = str(slots)  # each worker takes a CPU (bootstrap.app_from_env)
         uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    http=_http_protocol(), **_UVICORN)
+                    http=_http_protocol(), **_UVICORN, **_http_limits(settings))
         return
     if slots is not None:
         pin_to_free_cpu(slots)
-    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(), **_UVICORN)
+    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(), **_UVICORN,
+                **_http_limits(settings))
+
+
+def _http_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's share of the HTTP limits (web/http_protocol.py has the rest) and whom to believe about the
+    client's address: X-Forwarded-* only from --forwarded-allow-ips (default nobody, not uvicorn's
+    127.0.0.1)."""
+    from paykeep.web.http_protocol import HttpLimits, LimitedHttpToolsProtocol
+
+    LimitedHttpToolsProtocol.configure(HttpLimits.from_settings(settings))
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"timeout_keep_alive": settings.http_keep_alive_timeout, "proxy_headers": bool(trusted),
+            "forwarded_allow_ips": trusted or None,
+            "h11_max_incomplete_event_size": settings.http_max_head_bytes}
 
 
 def _cpu_slots() -> Path:

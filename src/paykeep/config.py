@@ -43,8 +43,16 @@ class Settings:
     db_pool_size: int = 5  # PostgreSQL connections kept per process
     db_max_overflow: int = 10  # extra connections a process may open under load
     metrics_token: str | None = field(default=None, repr=False)  # when set, /metrics wants this bearer token
-    # Where live-mode webhooks may go besides public addresses (CIDRs, comma-separated; domain/webhook_urls.py)
+    # Where live-mode webhooks may go besides public addresses: CIDRs, comma-separated (webhook_urls.py)
     webhook_allow_networks: str = ""
+    # HTTP limits (web/http_protocol.py): head size, time for a head and for a body, idle keep-alive, and
+    # open connections per process (beyond it: 503 and close)
+    http_max_head_bytes: int = 32 * 1024
+    http_head_timeout: float = 10.0
+    http_body_timeout: float = 30.0
+    http_keep_alive_timeout: float = 5.0
+    http_max_connections: int = 1000
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For/-Proto are believed; "" trusts nobody
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -64,6 +72,12 @@ class Settings:
             db_max_overflow=int(env.get("PAYKEEP_DB_MAX_OVERFLOW", "10")),
             metrics_token=env.get("PAYKEEP_METRICS_TOKEN") or None,
             webhook_allow_networks=env.get("PAYKEEP_WEBHOOK_ALLOW_NETWORKS", ""),
+            http_max_head_bytes=int(env.get("PAYKEEP_HTTP_MAX_HEAD_BYTES", str(32 * 1024))),
+            http_head_timeout=float(env.get("PAYKEEP_HTTP_HEAD_TIMEOUT", "10")),
+            http_body_timeout=float(env.get("PAYKEEP_HTTP_BODY_TIMEOUT", "30")),
+            http_keep_alive_timeout=float(env.get("PAYKEEP_HTTP_KEEP_ALIVE_TIMEOUT", "5")),
+            http_max_connections=int(env.get("PAYKEEP_HTTP_MAX_CONNECTIONS", "1000")),
+            forwarded_allow_ips=env.get("PAYKEEP_FORWARDED_ALLOW_IPS", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

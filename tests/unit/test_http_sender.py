@@ -40,7 +40,7 @@ def test_connects_to_the_checked_address_with_the_name_in_the_host_header() -> N
         result = send(sender, f"http://hooks.merchant.test:{receiver.port}/hooks", livemode=False)
         assert result.status_code == 200 and result.error is None
         (got,) = receiver.snapshot()
-        assert got.headers["Host"] == f"hooks.merchant.test:{receiver.port}"  # a name the system cannot resolve
+        assert got.headers["Host"] == f"hooks.merchant.test:{receiver.port}"  # unresolvable by the system
         assert asked == ["hooks.merchant.test"]  # one lookup, and the connection went where it said
     finally:
         receiver.close()
@@ -49,8 +49,8 @@ def test_connects_to_the_checked_address_with_the_name_in_the_host_header() -> N
 def test_live_mode_refuses_a_name_resolving_to_a_loopback_address_and_sends_nothing() -> None:
     receiver = Receiver(host="127.0.0.2")
     try:
-        dns = fixed_dns({"hooks.merchant.test": ["127.0.0.2"], "mixed.merchant.test": ["93.184.216.34",
-                                                                                          "169.254.169.254"]}, [])
+        dns = fixed_dns({"hooks.merchant.test": ["127.0.0.2"],
+                         "mixed.merchant.test": ["93.184.216.34", "169.254.169.254"]}, [])
         sender = HttpSender(2.0, resolver=dns)
         result = send(sender, f"https://hooks.merchant.test:{receiver.port}/hooks", livemode=True)
         assert result.status_code is None and result.error is not None
@@ -73,12 +73,14 @@ def test_an_allowed_network_takes_plain_http_in_live_mode_but_credentials_are_ne
     receiver = Receiver(host="127.0.0.2")
     try:
         allowed = parse_networks("127.0.0.2/32")
-        ok = send(HttpSender(2.0, allow_networks=allowed), f"http://127.0.0.2:{receiver.port}/h", livemode=True)
+        ok = send(HttpSender(2.0, allow_networks=allowed), f"http://127.0.0.2:{receiver.port}/h",
+                  livemode=True)
         assert ok.status_code == 200
         creds = send(HttpSender(2.0, allow_networks=allowed), f"http://u:p@127.0.0.2:{receiver.port}/h",
                      livemode=True)
         assert creds.status_code is None and "credentials" in (creds.error or "")
-        other = send(HttpSender(2.0, allow_networks=allowed), f"http://127.0.0.1:{receiver.port}/h", livemode=True)
+        other = send(HttpSender(2.0, allow_networks=allowed), f"http://127.0.0.1:{receiver.port}/h",
+                     livemode=True)
         assert other.status_code is None and "loopback" in (other.error or "")
         name = send(HttpSender(2.0, allow_networks=allowed), "http://hooks.merchant.test/h", livemode=True)
         assert name.status_code is None and "https" in (name.error or "")

@@ -63,7 +63,8 @@ def parse_networks(raw: str | Iterable[str] | None) -> tuple[IPNetwork, ...]:
         try:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError as exc:
-            raise ValueError(f"PAYKEEP_WEBHOOK_ALLOW_NETWORKS: {part!r} is not a network (e.g. 10.0.0.0/8)") from exc
+            raise ValueError(f"PAYKEEP_WEBHOOK_ALLOW_NETWORKS: {part!r} is not a network "
+                             "(e.g. 10.0.0.0/8)") from exc
     return tuple(networks)
 
 

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paykeep import __version__
@@ -76,7 +77,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
         log.error("unhandled error: %s", type(exc).__name__)
-        return json_response(envelope(internal_error()), 500)
+        # uvicorn closes the connection after an app raised: say so, or a pooled client's next request fails
+        return json_response(envelope(internal_error()), 500, {"Connection": "close"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The client hung up before its request was read: nothing is wrong here and no one is listening.
+        # Info, not an error; 499 (nginx's "client closed request") in the access line and /metrics, no 5xx.
+        log.info("client disconnected before its request was read (%s)", request.scope.get("state", {})
+                 .get("request_id", "-"))
+        return Response(status_code=499)
 
 
 def _openapi_with_defs(app: FastAPI) -> dict[str, Any]:

@@ -90,7 +90,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool whose every connection goes through `GuardedBackend`.
-    No proxy from the environment: the address rules are the egress policy (a proxy would hide the address)."""
+    No proxy from the environment: the address rules are the egress policy (a proxy would hide the
+    address)."""
 
     def __init__(self, backend: GuardedBackend, limits: httpx.Limits) -> None:
         super().__init__(trust_env=False, limits=limits)
@@ -106,8 +107,8 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 class HttpSender:
     """One pooled `httpx.AsyncClient` per mode per worker. `send` never raises for network trouble."""
 
-    def __init__(self, timeout: float, *, max_connections: int = 64, allow_networks: tuple[IPNetwork, ...] = (),
-                 resolver: Resolver | None = None) -> None:
+    def __init__(self, timeout: float, *, max_connections: int = 64,
+                 allow_networks: tuple[IPNetwork, ...] = (), resolver: Resolver | None = None) -> None:
         self.timeout = timeout
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self._policies = {livemode: UrlPolicy(livemode, allow_networks) for livemode in (False, True)}
@@ -173,8 +174,9 @@ class HttpSender:
 
 
 def _url_refusal(url: str, policy: UrlPolicy) -> str | None:
-    """What is refused before any connection, for URLs stored before today's rules (read as httpx reads them):
-    credentials (never sent as Basic auth), and plain http in live mode except to an allowed address literal."""
+    """What is refused before any connection, for URLs stored before today's rules (read as httpx reads
+    them): credentials (never sent as Basic auth), an address literal the policy refuses, and plain http in
+    live mode except to an allowed address literal."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError, TypeError):
