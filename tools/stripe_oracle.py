@@ -242,7 +242,7 @@ def _stripe() -> Any:
 
     if stripe.VERSION != STRIPE_VERSION:
         raise OracleError(f"stripe {stripe.VERSION} is installed; the oracle is stripe {STRIPE_VERSION} "
-                         f"(pip install 'stripe=={STRIPE_VERSION}')")
+                          f"(pip install 'stripe=={STRIPE_VERSION}')")
     return stripe
 
 
@@ -264,7 +264,7 @@ def _hints(td: Any) -> dict[str, Any]:
 
 
 def _strip(tp: Any) -> tuple[Any, bool]:
-    """(the type without NotRequired/Required/Annotated/ClassVar wrappers, whether it was NotRequired)."""
+    """(the type without NotRequired/Required/Annotated wrappers, whether it was NotRequired)."""
     optional = False
     while True:
         origin = typing.get_origin(tp)
@@ -545,7 +545,7 @@ def paykeep_routes() -> list[Route]:
     if unmapped:
         names = ", ".join(f"{r.method} {r.path}" for r in unmapped)
         raise OracleError("map these routes to their Stripe method in ROUTES (or "
-                         f"list them in PAYKEEP_ONLY): {names}")
+                          f"list them in PAYKEEP_ONLY): {names}")
     return sorted(routes, key=lambda r: (r.key[1], r.method))
 
 
@@ -563,7 +563,7 @@ def _handler_model(endpoint: Any) -> Any:
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 return candidate
     raise OracleError(f"cannot tell which model {endpoint.__qualname__} validates "
-                     "(expected api.params(Model) or api.list/read(Model, …) in its body)")
+                      "(expected api.params(Model) or api.list/read(Model, …) in its body)")
 
 
 def _loc_path(loc: Iterable[Any]) -> tuple[str, ...]:
@@ -651,7 +651,7 @@ async def _flow(client: Any, dialect: str) -> list[Any]:
         data = resp.json()
         if resp.status_code >= 500 or (resp.status_code >= 400 and resp.status_code != 402):
             raise OracleError(f"the sample flow failed at {method} {path}: "
-                             f"{resp.status_code} {data.get('error', {}).get('message')}")
+                              f"{resp.status_code} {data.get('error', {}).get('message')}")
         bodies.append(data)
         return data
 
