@@ -2,6 +2,14 @@
 
 Passwords are hashed by the `passwords` port (`deps.extras["passwords"]`, adapters/vault/passwords.py).
 Sign-in attempts are recorded *before* the password is checked, so parallel guesses count against the limit.
+
+The throttle (docs/dashboard.md), on the client address uvicorn reports (X-Forwarded-For only from
+`serve --forwarded-allow-ips`), with e-mails and addresses stored as keyed hashes only:
+- 5 failures per e-mail + address per minute: that e-mail from that address waits (the right password too);
+- 20 failures per address per minute, whatever the e-mails: that address waits, except for an e-mail that
+  has signed in from it before (so guessing random e-mails from a shared address locks no real user out);
+- 10 failures per e-mail per 15 minutes from anywhere (rotating addresses): that e-mail waits, except from
+  the addresses it has signed in from in the last 30 days (so the real user is not locked out by others).
 """
 
 from __future__ import annotations
@@ -21,7 +29,10 @@ MAX_PASSWORD_LENGTH = 1024
 WINDOW_MS = 60_000
 MAX_FAILURES_PER_CLIENT = 5  # per email + client address per minute
 MAX_FAILURES_PER_ADDRESS = 20  # per client address per minute, whatever the email
-KEEP_ATTEMPTS_MS = 3_600_000
+EMAIL_WINDOW_MS = 15 * 60_000
+MAX_FAILURES_PER_EMAIL = 10  # per email per 15 minutes, from any address
+KNOWN_ADDRESS_MS = 30 * 24 * 3_600_000  # an address an email signed in from counts as its own this long
+KEEP_ATTEMPTS_MS = 3_600_000  # failed attempts (longer than any window); successes: KNOWN_ADDRESS_MS
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
 
@@ -144,38 +155,67 @@ def list_users(deps: Deps) -> list[dict[str, Any]]:
     return [{k: r[k] for k in ("id", "email", "role", "created", "last_sign_in")} for r in reversed(rows)]
 
 
-def _client_hashes(deps: Deps, email: str, address: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Keys:
+    client: str  # email + address
+    address: str
+    email: str
+
+
+def _client_hashes(deps: Deps, email: str, address: str) -> _Keys:
     addr = address.encode("utf-8", "replace")
-    return (deps.secrets.keyed_hash("lookup", b"dashboard-sign-in\0" + email.encode() + b"\0" + addr),
-            deps.secrets.keyed_hash("lookup", b"dashboard-sign-in-address\0" + addr))
+    return _Keys(deps.secrets.keyed_hash("lookup", b"dashboard-sign-in\0" + email.encode() + b"\0" + addr),
+                 deps.secrets.keyed_hash("lookup", b"dashboard-sign-in-address\0" + addr),
+                 deps.secrets.keyed_hash("lookup", b"dashboard-sign-in-email\0" + email.encode()))
 
 
-def _throttle(uow: UnitOfWork, client_hash: str, address_hash: str, now: int) -> None:
-    since = now - WINDOW_MS
+def _wait_s(failures: list[dict[str, Any]], window_ms: int, now: int) -> int:
+    oldest = min(r["attempted_at"] for r in failures)
+    return max(1, -(-(oldest + window_ms - now) // 1000))
+
+
+def _throttle(uow: UnitOfWork, keys: _Keys, now: int) -> None:
     repo = uow.dashboard_sign_in_attempts
-    for column, value, limit in (("client_hash", client_hash, MAX_FAILURES_PER_CLIENT),
-                                 ("address_hash", address_hash, MAX_FAILURES_PER_ADDRESS)):
-        failures = repo.find(None, succeeded=False, attempted_at__gt=since, **{column: value})
-        if len(failures) >= limit:
-            oldest = min(r["attempted_at"] for r in failures)
-            raise SignInThrottled(max(1, -(-(oldest + WINDOW_MS - now) // 1000)))
+    by_client: dict[str, Any] = {"client_hash": keys.client}
+    failures = repo.find(None, succeeded=False, attempted_at__gt=now - WINDOW_MS, **by_client)
+    if len(failures) >= MAX_FAILURES_PER_CLIENT:
+        raise SignInThrottled(_wait_s(failures, WINDOW_MS, now))
+    known: bool | None = None  # has this email signed in from this address lately? (asked only if needed)
+
+    def known_address() -> bool:
+        nonlocal known
+        if known is None:
+            known = bool(repo.find(None, limit=1, succeeded=True, attempted_at__gt=now - KNOWN_ADDRESS_MS,
+                                   **by_client))
+        return known
+
+    by_address: dict[str, Any] = {"address_hash": keys.address}
+    failures = repo.find(None, succeeded=False, attempted_at__gt=now - WINDOW_MS, **by_address)
+    if len(failures) >= MAX_FAILURES_PER_ADDRESS and not known_address():
+        raise SignInThrottled(_wait_s(failures, WINDOW_MS, now))
+    by_email: dict[str, Any] = {"email_hash": keys.email}
+    failures = repo.find(None, succeeded=False, attempted_at__gt=now - EMAIL_WINDOW_MS, **by_email)
+    if len(failures) >= MAX_FAILURES_PER_EMAIL and not known_address():
+        raise SignInThrottled(_wait_s(failures, EMAIL_WINDOW_MS, now))
 
 
 def sign_in(deps: Deps, email: str, password: str, address: str) -> tuple[str, dict[str, Any]]:
-    """Check the password (rate-limited per email + address) and start a session: (cookie token, session)."""
+    """Check the password (rate-limited: see the module's docstring) and start a session: (cookie token,
+    session)."""
     try:
         email = normalise_email(email)
     except ParameterInvalid:
         email = (email or "").strip().lower()[:320]
-    client_hash, address_hash = _client_hashes(deps, email, address)
+    keys = _client_hashes(deps, email, address)
     now = deps.clock.now_ms()
     attempt_id = deps.ids.new("sia")
     with deps.begin(write=True) as uow:
-        _throttle(uow, client_hash, address_hash, now)
-        uow.dashboard_sign_in_attempts.insert({"id": attempt_id, "client_hash": client_hash,
-                                               "address_hash": address_hash, "attempted_at": now,
-                                               "succeeded": False})
-        uow.dashboard_sign_in_attempts.delete_before(now - KEEP_ATTEMPTS_MS)
+        _throttle(uow, keys, now)
+        uow.dashboard_sign_in_attempts.insert({"id": attempt_id, "client_hash": keys.client,
+                                               "address_hash": keys.address, "email_hash": keys.email,
+                                               "attempted_at": now, "succeeded": False})
+        uow.dashboard_sign_in_attempts.delete_before(now - KEEP_ATTEMPTS_MS,
+                                                     succeeded_before=now - KNOWN_ADDRESS_MS)
         users = uow.dashboard_users.find(None, email=email) if email else []
     user = users[0] if users else None
     hasher = _hasher(deps)

@@ -38,9 +38,11 @@ dashboard_sign_in_attempts = Table(
     Column("id", String(40), primary_key=True),
     Column("client_hash", String(64), nullable=False),  # keyed hash of email + client address
     Column("address_hash", String(64), nullable=False),  # keyed hash of the client address alone
+    Column("email_hash", String(64), nullable=True),  # keyed hash of the email alone (0009)
     Column("attempted_at", BigInteger, nullable=False),
     Column("succeeded", Boolean, nullable=False),
     Index("ix_dashboard_sign_in_attempts_client", "client_hash", "attempted_at"),
     Index("ix_dashboard_sign_in_attempts_address", "address_hash", "attempted_at"),
     Index("ix_dashboard_sign_in_attempts_at", "attempted_at"),
+    Index("ix_dashboard_sign_in_attempts_email", "email_hash", "attempted_at"),
 )

@@ -47,13 +47,14 @@ async def sign_in(request: Request) -> Response:
     if not cookies.signin_csrf_ok(deps, request, str(form.get(cookies.CSRF_FIELD) or "")):
         return _sign_in_form(request, status=403, email=email, next_path=next_path,
                              error="The sign-in form expired. Please try again.")
+    # the peer's address, or X-Forwarded-For's when the peer is one of `serve --forwarded-allow-ips`
     address = request.client.host if request.client else "unknown"
     try:
         token, _session = await run_in_threadpool(dashboard_users.sign_in, deps, email, password, address)
     except dashboard_users.SignInThrottled as exc:
         wait = exc.retry_after_s
         return error_page(429, "Too many sign-in attempts", "Too many failed sign-in attempts for this email "
-                          f"from your address. Try again in {wait} seconds.", {"Retry-After": str(wait)})
+                          f"or from your address. Try again in {wait} seconds.", {"Retry-After": str(wait)})
     except dashboard_users.SignInFailed:
         return _sign_in_form(request, status=401, email=email, next_path=next_path,
                              error="Incorrect email or password.")
