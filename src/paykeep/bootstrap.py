@@ -239,10 +239,13 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
         if background:
             for start in background_tasks(runtime):
                 stops.append(await start(runtime))
+        forced = False
         try:
             yield
+        except asyncio.CancelledError:  # a forced exit (a second Ctrl-C): uvicorn does not wait for the
+            forced = True  # graceful stop, and its cancellation is no error to print a traceback for
         finally:
-            for stop in reversed(stops):
+            for stop in reversed(stops) if not forced else ():
                 if stop is not None:
                     await stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -153,8 +154,6 @@ def serve(
 
     SIGTERM: stop accepting, let in-flight requests finish (up to 30 s), then stop the in-process
     delivery worker (it finishes its in-flight deliveries and releases its claims)."""
-    import uvicorn
-
     from paykeep import bootstrap
     from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 
@@ -169,6 +168,7 @@ def serve(
     output = keys.as_dict()
     output["dashboard"] = bootstrap.dashboard_login(runtime)
     _print_keys(output, created=keys.created)
+    sock = _bind(host, port)  # a port in use: one line and exit 2, before anything says "listening"
     Console().print(f"paykeep listening on [bold]{settings.base_url}[/bold] (API at {settings.base_url}/v1)")
     slots = _cpu_slots() if pin_cpus else None
     if workers > 1:
@@ -176,13 +176,54 @@ def serve(
         bootstrap.export_settings(settings)
         if slots is not None:
             os.environ[SLOTS_ENV] = str(slots)  # each worker takes a CPU (bootstrap.app_from_env)
-        uvicorn.run("paykeep.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    http=_http_protocol(), **_UVICORN, **_http_limits(settings))
+        _run_uvicorn(sock, "paykeep.bootstrap:app_from_env", factory=True, host=host, port=port,
+                     workers=workers, http=_http_protocol(), **_UVICORN, **_http_limits(settings))
         return
     if slots is not None:
         pin_to_free_cpu(slots)
-    uvicorn.run(bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(), **_UVICORN,
-                **_http_limits(settings))
+    _run_uvicorn(sock, bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(),
+                 **_UVICORN, **_http_limits(settings))
+
+
+class CliError(Exception):
+    """A failure the user can fix (bad URL, port in use, unwritable directory): one line, exit status 2."""
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here (uvicorn is handed it), so that "listening" is true when printed."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)  # uvicorn's worker processes accept on it too
+    return sock
+
+
+def _run_uvicorn(sock: socket.socket, app_: Any, **options: Any) -> None:
+    """uvicorn.run, on an already bound socket."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app_, **options)
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    if config.workers == 1 and not server.started and not server.should_exit:
+        raise CliError("the server did not start (see the log lines above)")
 
 
 def _http_limits(settings: Settings) -> dict[str, Any]:
@@ -368,7 +409,49 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """Every command's failures in one place: what the user can fix is one line on stderr and exit status 2
+    (no traceback; PAYKEEP_DEBUG=1 shows one); Ctrl-C, once or twice, exits quietly."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.flush()
+        os._exit(130)  # quietly, also from a second Ctrl-C in the middle of shutting down
+    except Exception as exc:
+        if os.environ.get("PAYKEEP_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"error: {_one_line(exc)}\n")
+        sys.stderr.flush()
+        sys.exit(2)
+
+
+def _one_line(exc: BaseException) -> str:
+    """What went wrong, in one line, without SQL, tracebacks or passwords."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from paykeep.adapters.db.engine import DatabaseUrlError, storage_failure_reason
+    from paykeep.domain.errors import PaykeepError
+
+    if isinstance(exc, CliError | DatabaseUrlError | MasterKeyError):
+        text = str(exc)
+    elif isinstance(exc, DBAPIError):
+        reason = storage_failure_reason(exc)
+        text = f"the database {'cannot take writes' if reason else 'is unavailable'}: {_first_line(exc.orig)}"
+    elif isinstance(exc, PaykeepError):
+        text = exc.message
+    elif isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        text = f"{exc.strerror or type(exc).__name__}{where}"
+    elif isinstance(exc, SQLAlchemyError):
+        text = f"database error: {_first_line(exc)}"
+    else:
+        text = f"unexpected {type(exc).__name__}: {_first_line(exc)} (PAYKEEP_DEBUG=1 shows the traceback)"
+    return " ".join(text.split())
+
+
+def _first_line(exc: BaseException | None) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
 
 
 if __name__ == "__main__":  # pragma: no cover

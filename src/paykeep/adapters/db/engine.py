@@ -98,6 +98,7 @@ class Database:
         time); size `max_connections` for (API processes x uvicorn workers + delivery workers) x that.
         SQLite: `sqlite_max_pages` caps the file (PRAGMA max_page_count); at the cap, writes answer 503 as
         on a full disk, and resume once rows are deleted (freed pages are reused)."""
+        check_url(url)
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.write_failure: str | None = None  # why a write failed, until /readyz's write probe succeeds
@@ -108,6 +109,8 @@ class Database:
         if self.is_sqlite:
             database = make_url(url).database
             path = os.path.abspath(database) if database and database != ":memory:" else None
+            if path is not None:
+                _create_private(path)
             self._write_lock = _WriterLock(path + "-writer" if path else None)
             if sqlite_synchronous not in ("OFF", "NORMAL", "EXTRA") and path:
                 # FULL durability through a shared WAL fsync after COMMIT (see _GroupCommit)
@@ -322,6 +325,49 @@ def _fsync_file(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class DatabaseUrlError(ValueError):
+    """A --db / PAYKEEP_DATABASE_URL that cannot name a paykeep database (said in one line by the CLI)."""
+
+
+def check_url(url: str) -> None:
+    """`sqlite:///relative/path`, `sqlite:////absolute/path` (in an existing directory) or `postgresql://…`."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # sqlalchemy's ArgumentError, or a ValueError of a bad port
+        raise DatabaseUrlError(f"invalid database URL {_safe(url)!r}: use sqlite:///path or "
+                               "postgresql://user@host/dbname") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.host or parsed.database in (None, ""):
+            raise DatabaseUrlError(f"invalid SQLite URL {_safe(url)!r}: it takes three slashes and a file "
+                                   "path: sqlite:///relative.db or sqlite:////absolute/path.db")
+        if parsed.database != ":memory:":
+            folder = os.path.dirname(os.path.abspath(parsed.database))
+            if not os.path.isdir(folder):
+                raise DatabaseUrlError(f"the database's directory {folder} does not exist")
+    elif backend != "postgresql":
+        raise DatabaseUrlError(f"unsupported database {backend!r} in {_safe(url)!r}: paykeep runs on "
+                               "sqlite:///path or postgresql://…")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
+def _create_private(path: str) -> None:
+    """A new SQLite database file is created 0600 here, before SQLite opens it: SQLite gives its -wal and
+    -shm files the database file's mode, so they are private too. An existing file keeps its mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str, max_pages: int | None = None) -> None:

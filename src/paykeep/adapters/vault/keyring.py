@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
+import stat
 import struct
 import threading
 import time
@@ -48,17 +50,32 @@ def decode_master_key(text: str) -> bytes:
 
 
 def write_key_file(path: Path, key: bytes) -> None:
-    """Create the key file with mode 0600 (never overwrites)."""
+    """Create the key file with mode 0600 (never overwrites; the mode is set again in case of a umask)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)
         fh.write(encode_master_key(key) + "\n")
 
 
+STRICT_KEY_FILE_ENV = "PAYKEEP_STRICT_KEY_FILE"  # "1": refuse a key file others may read (docs/deployment.md)
+
+
 def read_key_file(path: Path) -> bytes:
+    """The master key from its file. A file that group or others may read or write is a warning on stderr,
+    or, with PAYKEEP_STRICT_KEY_FILE=1 (what a live deployment should set), a MasterKeyError."""
     try:
-        return decode_master_key(path.read_text())
+        with path.open() as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            text = fh.read()
     except FileNotFoundError as exc:
         raise MasterKeyError(f"key file {path} not found (set PAYKEEP_MASTER_KEY or --key-file)") from exc
+    if mode & 0o077:
+        problem = (f"key file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); "
+                   f"make it private: chmod 600 {path}")
+        if os.environ.get(STRICT_KEY_FILE_ENV, "") == "1":
+            raise MasterKeyError(problem)
+        logging.getLogger("paykeep.vault").warning(problem)
+    return decode_master_key(text)
 
 
 def master_key_id(key: bytes) -> str:
