@@ -31,8 +31,10 @@ def _running_keys(srv: PaykeepServer) -> set[str]:
 
 
 def _load_then_kill(srv: PaykeepServer, sent: dict[str, dict[str, Any]]) -> set[str]:
-    """Keyed POSTs from 8 threads, SIGKILL after 0.6 s of them; the keys left running."""
+    """Keyed POSTs from 8 threads; SIGKILL once 40 of them were answered (at most 20 s); the keys left
+    running."""
     stop = threading.Event()
+    answered = threading.Semaphore(0)
 
     def client_loop() -> None:
         with srv.client() as api:
@@ -44,11 +46,15 @@ def _load_then_kill(srv: PaykeepServer, sent: dict[str, dict[str, Any]]) -> set[
                     api.post("/v1/customers", json=params, headers={"Idempotency-Key": key})
                 except httpx.HTTPError:
                     return  # the server died under us
+                answered.release()
 
     threads = [threading.Thread(target=client_loop) for _ in range(8)]
     for t in threads:
         t.start()
-    time.sleep(0.6)  # bounded load, not a wait for an outcome
+    deadline = time.monotonic() + 20
+    for _ in range(40):
+        if not answered.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            break
     srv.kill()
     stop.set()
     for t in threads:
