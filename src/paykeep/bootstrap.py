@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from paykeep.adapters.clock import clock_from_env
-from paykeep.adapters.db import migrate, outbox_signal
+from paykeep.adapters.db import migrate, outbox_signal, repository
 from paykeep.adapters.db.engine import Database
 from paykeep.adapters.db.unit_of_work import SqlUnitOfWork
 from paykeep.adapters.vault.keyring import (
@@ -89,6 +89,7 @@ def _loop_read_factory(db: Database) -> Callable[[], contextlib.AbstractContextM
 
 def build_runtime(settings: Settings, *, initialise: bool = False, clock: Clock | None = None) -> Runtime:
     """Open the database and keys. With `initialise`, migrate and create what is missing (init/serve)."""
+    repository.use_driver_selects(settings.fast_path)  # PAYKEEP_FAST_PATH=0: SQLAlchemy's own execution
     db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous,
                   pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
                   sqlite_max_pages=settings.sqlite_max_pages)
@@ -226,7 +227,7 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     background = runtime.settings.run_worker if run_background is None else run_background
     rate = float(os.environ.get("PAYKEEP_RATE_LIMIT", "0") or 0)
-    app = create_web_app(runtime.deps, rate_limit=rate,
+    app = create_web_app(runtime.deps, rate_limit=rate, fast_path=runtime.settings.fast_path,
                          extras={"runtime": runtime, "metrics_token": runtime.settings.metrics_token})
     from paykeep.web import metrics
 

@@ -34,9 +34,11 @@ _UVICORN: dict[str, Any] = {
 }
 
 
-def _http_protocol() -> str:
+def _http_protocol(settings: Settings) -> str:
     """One write per response (web/http_protocol.py) on top of httptools, which uvicorn[standard] brings;
-    without httptools, uvicorn's own choice. PAYKEEP_HTTP_PROTOCOL (e.g. `httptools`, `h11`) overrides."""
+    without httptools, uvicorn's own choice. PAYKEEP_HTTP_PROTOCOL (e.g. `httptools`, `h11`) overrides.
+    PAYKEEP_FAST_PATH=0: the HTTP limits only, without the one-write wrapper (it leans on uvicorn's
+    internals)."""
     chosen = os.environ.get("PAYKEEP_HTTP_PROTOCOL")
     if chosen:
         return chosen
@@ -44,6 +46,8 @@ def _http_protocol() -> str:
         import httptools  # noqa: F401
     except ImportError:
         return "auto"
+    if not settings.fast_path:
+        return "paykeep.web.http_protocol:LimitedHttpToolsProtocol"  # uvicorn's own, with the HTTP limits
     return "paykeep.web.http_protocol:CoalescingHttpToolsProtocol"
 
 
@@ -177,11 +181,11 @@ def serve(
         if slots is not None:
             os.environ[SLOTS_ENV] = str(slots)  # each worker takes a CPU (bootstrap.app_from_env)
         _run_uvicorn(sock, "paykeep.bootstrap:app_from_env", factory=True, host=host, port=port,
-                     workers=workers, http=_http_protocol(), **_UVICORN, **_http_limits(settings))
+                     workers=workers, http=_http_protocol(settings), **_UVICORN, **_http_limits(settings))
         return
     if slots is not None:
         pin_to_free_cpu(slots)
-    _run_uvicorn(sock, bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(),
+    _run_uvicorn(sock, bootstrap.create_app(runtime), host=host, port=port, http=_http_protocol(settings),
                  **_UVICORN, **_http_limits(settings))
 
 

@@ -24,6 +24,11 @@ def _delays(raw: str | None) -> tuple[float, ...] | None:
     return tuple(float(part) for part in raw.split(",") if part.strip())
 
 
+def fast_path_from_env() -> bool:
+    """PAYKEEP_FAST_PATH: on unless 0 / false / off / no."""
+    return os.environ.get("PAYKEEP_FAST_PATH", "1").strip().lower() not in ("0", "false", "off", "no")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///paykeep.db"
@@ -43,6 +48,10 @@ class Settings:
     db_pool_size: int = 5  # PostgreSQL connections kept per process
     db_max_overflow: int = 10  # extra connections a process may open under load
     metrics_token: str | None = field(default=None, repr=False)  # when set, /metrics wants this bearer token
+    # The fast path (docs/deployment.md): the front door, the one-write HTTP protocol, ApiRoute's direct call
+    # and SQLite reads straight on the driver, which lean on private internals of uvicorn, Starlette, FastAPI
+    # and SQLAlchemy. PAYKEEP_FAST_PATH=0: their stock paths instead: the same answers, slower (GETs ~2x).
+    fast_path: bool = True
     # Where live-mode webhooks may go besides public addresses: CIDRs, comma-separated (webhook_urls.py)
     webhook_allow_networks: str = ""
     # HTTP limits (web/http_protocol.py): head size, time for a head and for a body, idle keep-alive, and
@@ -71,6 +80,7 @@ class Settings:
             db_pool_size=int(env.get("PAYKEEP_DB_POOL_SIZE", "5")),
             db_max_overflow=int(env.get("PAYKEEP_DB_MAX_OVERFLOW", "10")),
             metrics_token=env.get("PAYKEEP_METRICS_TOKEN") or None,
+            fast_path=fast_path_from_env(),
             webhook_allow_networks=env.get("PAYKEEP_WEBHOOK_ALLOW_NETWORKS", ""),
             http_max_head_bytes=int(env.get("PAYKEEP_HTTP_MAX_HEAD_BYTES", str(32 * 1024))),
             http_head_timeout=float(env.get("PAYKEEP_HTTP_HEAD_TIMEOUT", "10")),

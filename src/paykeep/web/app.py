@@ -24,6 +24,7 @@ from paykeep.web.api import routes as api_routes
 from paykeep.web.api.endpoint import json_response
 from paykeep.web.api.errors import envelope, internal_error, status_for
 from paykeep.web.api.ratelimit import RateLimiter
+from paykeep.web.api.route import ApiRoute
 from paykeep.web.front_door import FrontDoor
 
 log = logging.getLogger("paykeep.web")
@@ -31,15 +32,21 @@ log = logging.getLogger("paykeep.web")
 
 class PaykeepApp(FastAPI):
     """FastAPI with the front door (web/front_door.py) outside its middleware stack: Request-Id, metrics,
-    the access line, and the short way to the /v1 routes."""
+    the access line, and the short way to the /v1 routes. With `fast_path=False` (PAYKEEP_FAST_PATH=0) a
+    stock FastAPI app: the front door is ordinary middleware without the short way (see create_app)."""
+
+    def __init__(self, *args: Any, fast_path: bool = True, **kwargs: Any) -> None:
+        self.fast_path = fast_path
+        super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return FrontDoor(super().build_middleware_stack(), self)
+        stack = super().build_middleware_stack()
+        return FrontDoor(stack, self) if self.fast_path else stack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # FastAPI's own __call__ asks, on every request, whether OpenTelemetry is configured (it never is
         # here: paykeep exports Prometheus metrics); requests go straight to the stack as in Starlette.
-        if scope["type"] == "http" and not self.root_path:
+        if self.fast_path and scope["type"] == "http" and not self.root_path:
             await Starlette.__call__(self, scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
@@ -75,8 +82,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return json_response(envelope(InvalidRequest(str(exc.detail))), exc.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> Response:
-        log.error("unhandled error: %s", type(exc).__name__)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if request.scope.get("state", {}).get("error_logged") is not exc:  # once, though two layers may ask
+            log.error("unhandled error: %s", type(exc).__name__)
+            request.state.error_logged = exc
         # uvicorn closes the connection after an app raised: say so, or a pooled client's next request fails
         return json_response(envelope(internal_error()), 500, {"Connection": "close"})
 
@@ -124,9 +133,13 @@ def _include_package_routers(app: FastAPI, package: Any) -> None:
             app.include_router(router)
 
 
-def create_app(deps: Deps, *, rate_limit: float = 0.0, extras: dict[str, Any] | None = None) -> FastAPI:
-    """Build the app around already-built deps (see bootstrap). No module-level app exists."""
-    app = PaykeepApp(title="paykeep", version=__version__, docs_url="/docs", redoc_url=None)
+def create_app(deps: Deps, *, rate_limit: float = 0.0, extras: dict[str, Any] | None = None,
+               fast_path: bool = True) -> FastAPI:
+    """Build the app around already-built deps (see bootstrap). No module-level app exists. `fast_path`
+    False (PAYKEEP_FAST_PATH=0): FastAPI's own middleware stack, router and dependency path, the front
+    door as ordinary middleware for Request-Id, metrics and the access line."""
+    app = PaykeepApp(title="paykeep", version=__version__, docs_url="/docs", redoc_url=None,
+                     fast_path=fast_path)
     app.state.deps = deps
     app.state.limiter = RateLimiter(rate_limit)
     for name, value in (extras or {}).items():
@@ -135,4 +148,7 @@ def create_app(deps: Deps, *, rate_limit: float = 0.0, extras: dict[str, Any] | 
     _include_package_routers(app, api_routes)  # first: the front door's short way relies on it
     _include_package_routers(app, pages)
     app.openapi = lambda: _openapi_with_defs(app)  # type: ignore[method-assign]
+    if not fast_path:
+        app.router.routes[:] = [r.stock() if isinstance(r, ApiRoute) else r for r in app.router.routes]
+        app.add_middleware(FrontDoor, web_app=app, short_way=False)
     return app

@@ -12,6 +12,13 @@ the /v1 routes use. The short way picks the route FastAPI would pick (same regex
 the app's order; see `_table`) and answers an exception through the handler the app registered for it,
 exactly as FastAPI's ExceptionMiddleware and ServerErrorMiddleware would: a handled error is the response;
 an unexpected one gets the app's 500 response and is raised again for the server to log.
+
+With the fast path off (PAYKEEP_FAST_PATH=0, docs/deployment.md) there is no short way and no layer outside
+FastAPI's: the same class, `short_way=False`, is ordinary Starlette middleware (`app.add_middleware`) in
+front of FastAPI's own router for every route. Starlette puts it inside its ServerErrorMiddleware, so an
+error nothing handled reaches it before any answer: it answers with the app's 500 handler (as
+ServerErrorMiddleware would, which then only raises it again), and that answer carries the Request-Id and
+is counted and logged with its status as before.
 """
 
 from __future__ import annotations
@@ -30,9 +37,10 @@ Target = tuple[ApiRoute, dict[str, Any]]
 
 
 class FrontDoor:
-    def __init__(self, app: ASGIApp, web_app: Any) -> None:
-        self.app = app  # FastAPI's middleware stack
+    def __init__(self, app: ASGIApp, web_app: Any, *, short_way: bool = True) -> None:
+        self.app = app  # FastAPI's middleware stack (short_way=False: what follows it in that stack)
         self.web_app = web_app  # the FastAPI application (its state, routes and exception handlers)
+        self.short_way = short_way
         self._routes: dict[str, list[ApiRoute]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,20 +65,21 @@ class FrontDoor:
         if metrics is not None:
             metrics.started()
         try:
-            target = self._api_target(scope)
-            if target is None:
-                await self.app(scope, receive, send_with_id)
-            else:
-                try:
+            try:
+                target = self._api_target(scope) if self.short_way else None
+                if target is None:
+                    await self.app(scope, receive, send_with_id)
+                else:
                     await self._serve(target, scope, receive, send_with_id)
-                except Exception as exc:
-                    handler, unexpected = self._handler_for(exc)
-                    if handler is None or status:  # nothing to answer with, or the answer has begun
-                        raise
-                    response = await handler(Request(scope, receive), exc)
-                    await response(scope, receive, send_with_id)
-                    if unexpected:
-                        raise
+            except Exception as exc:
+                # (around FastAPI's stack, its ServerErrorMiddleware has answered already: `status` is set)
+                handler, unexpected = self._handler_for(exc)
+                if handler is None or status:  # nothing to answer with, or the answer has begun
+                    raise
+                response = await handler(Request(scope, receive), exc)
+                await response(scope, receive, send_with_id)
+                if unexpected:
+                    raise
         finally:
             seconds = time.perf_counter() - started
             status = status or 500  # no response at all: the server answers 500

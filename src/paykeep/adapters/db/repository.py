@@ -64,13 +64,20 @@ class _DriverSelect:
 
 
 _DRIVER_SELECTS: dict[tuple[Any, ...], _DriverSelect] = {}
+_VIA_DRIVER = [True]  # PAYKEEP_FAST_PATH, one flag for the process (use_driver_selects)
+
+
+def use_driver_selects(on: bool) -> None:
+    """The fast path's SQLite reads on the driver (on), or through SQLAlchemy's own execution
+    (PAYKEEP_FAST_PATH=0). One setting per process: bootstrap.build_runtime sets it (Settings.fast_path)."""
+    _VIA_DRIVER[0] = on
 
 
 def _select_rows(conn: Connection, key: tuple[Any, ...], build: Callable[[], Any], params: dict[str, Any],
                  *, via_driver: bool = True) -> list[dict[str, Any]]:
     """Rows of a prebuilt SELECT: via the driver on SQLite (see _DriverSelect), else via SQLAlchemy (and
     always for a statement SQLAlchemy must render per call: expanding IN lists)."""
-    if not via_driver or conn.dialect.name != "sqlite":
+    if not (via_driver and _VIA_DRIVER[0]) or conn.dialect.name != "sqlite":
         return [dict(r) for r in conn.execute(_statement(key, build), params).mappings().all()]
     prepared = _DRIVER_SELECTS.get(key)
     if prepared is None:

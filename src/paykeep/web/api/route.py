@@ -7,10 +7,14 @@ This class reads the same signature once, at start-up, and calls the endpoint wi
 ApiRequest that the `Api` annotation's own dependency builds. What reaches the client is unchanged: errors
 still propagate to the app's exception handlers (the one error envelope), and the OpenAPI document still
 comes from the same signature.
+
+With the fast path off (PAYKEEP_FAST_PATH=0) the app serves `stock()` copies of these routes instead: the
+ASGI app FastAPI built for the route, its dependency solver and all.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import typing
 from collections.abc import Awaitable, Callable
@@ -28,7 +32,14 @@ from paykeep.web.api.endpoint import ApiRequest
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
+        self.stock_app = self.app  # FastAPI's own: request_response(get_route_handler())
         self.app = _lean_app(_bind(endpoint, set(self.param_convertors)))
+
+    def stock(self) -> ApiRoute:
+        """This route served the way FastAPI serves it (PAYKEEP_FAST_PATH=0); this one is left as it is."""
+        route = copy.copy(self)
+        route.app = self.stock_app
+        return route
 
 
 def _bind(endpoint: Callable[..., Any], path_names: set[str]) -> Callable[[Request], Awaitable[Response]]:
