@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,5 +78,5 @@ class DomainEvent:
 
     type: str
     object: dict[str, Any]
-    row: Mapping[str, Any] | None = None
+    row: Any = None  # an Entity, or a stored row where the aggregate is not one yet
     previous_attributes: dict[str, Any] | None = None

@@ -109,8 +109,9 @@ def record_answer(uow: UnitOfWork, deps: Deps, token: str, outcome: str) -> dict
     if outcome not in (ChallengeOutcome.COMPLETE, ChallengeOutcome.FAIL):
         raise ChallengeUnavailable("invalid")
     found = find(uow, deps, token)
-    row: dict[str, Any] = uow.challenges.get((found["account_id"], found["livemode"]), found["id"],
-                                             for_update=True)
+    row = uow.challenges.get((found["account_id"], found["livemode"]), found["id"], for_update=True)
+    if row is None:  # deleted with its account meanwhile
+        raise ChallengeUnavailable("unknown")
     now = deps.clock.now_ms()
     status = answer(row["status"], ChallengeOutcome(outcome), expires_at=row["expires_at"], now_ms=now)
     uow.challenges.update(row["id"], {"status": status.value, "answered_at": now})

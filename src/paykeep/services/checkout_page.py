@@ -19,6 +19,7 @@ from paykeep.domain.cards import brand_of, check_cvc, check_expiry, check_number
 from paykeep.domain.errors import CardError, PaykeepError
 from paykeep.services import checkout_sessions, setup_intents
 from paykeep.services.accounts import account_name
+from paykeep.services.common import load
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
 from paykeep.wire.setup_intents import SetupIntentConfirm
@@ -107,7 +108,7 @@ def show_page(deps: Deps, hosted_id: str, key: str, *, redirect_status: str | No
     if found is None:
         return Page(kind="not_found", status_code=404)
     with transaction(deps, _caller(found)) as ctx:
-        row = ctx.uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
+        row = load(ctx, ctx.uow.checkout_sessions, "checkout session", found["id"], for_update=True)
         _bring_up_to_date(ctx, row)
         return _page_for(ctx, row, redirect_status=redirect_status)
 
@@ -212,7 +213,7 @@ def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: di
             "cvc": form["cvc"].strip()}
     try:
         with transaction(deps, _caller(found)) as ctx:
-            row = ctx.uow.checkout_sessions.get(ctx.scope, found["id"], for_update=True)
+            row = load(ctx, ctx.uow.checkout_sessions, "checkout session", found["id"], for_update=True)
             _bring_up_to_date(ctx, row)
             if row["status"] != rules.CheckoutSessionStatus.OPEN:
                 page = _page_for(ctx, row, redirect_status=None)
@@ -250,7 +251,8 @@ def _confirm_open(ctx: Context, row: dict[str, Any], card: dict[str, str], value
     if isinstance(result, Declined):
         return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
                     failure=(result.error.code, result.error.decline_code), values=values, status_code=402)
-    row = ctx.uow.checkout_sessions.get(ctx.scope, row["id"])  # the confirm may have completed it (hook)
+    row = load(ctx, ctx.uow.checkout_sessions, "checkout session", row["id"])  # the confirm may have
+    # completed it (the setup_intent.succeeded handler)
     if checkout_sessions.settle(ctx, row):
         return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))
     if result["status"] == "requires_action":

@@ -12,6 +12,7 @@ from typing import Any
 
 from paykeep.domain import checkout_sessions as rules
 from paykeep.domain.checkout_sessions import CheckoutSessionAction as Action
+from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ParameterInvalid, ParameterMissing
 from paykeep.domain.events import DomainEvent
 from paykeep.domain.metadata import merge_metadata
@@ -85,7 +86,7 @@ def _check_payment_method_types(values: list[str] | None) -> list[str]:
     return ["card"]
 
 
-def _customer_for(ctx: Context, params: CheckoutSessionCreate) -> tuple[dict[str, Any], str | None]:
+def _customer_for(ctx: Context, params: CheckoutSessionCreate) -> tuple[Customer, str | None]:
     customer_id = blank_to_none(params.customer)
     email = blank_to_none(params.customer_email)
     if customer_id is not None and email is not None:
@@ -125,14 +126,14 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
         "metadata": metadata,
         "mode": mode,
         "status": rules.CheckoutSessionStatus.OPEN.value,
-        "customer": customer["id"],
+        "customer": customer.id,
         "customer_creation": creation,
         "customer_email": blank_to_none(params.customer_email),
         "customer_details": {
-            "email": customer.get("email"),
-            "name": customer.get("name"),
-            "phone": customer.get("phone"),
-            "address": customer.get("address"),
+            "email": customer.email,
+            "name": customer.name,
+            "phone": customer.phone,
+            "address": customer.address,
         },
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -143,7 +144,7 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
     }
     with_url(ctx.deps, row)
     intent = setup_intents.create_setup_intent(ctx, SetupIntentCreate.model_validate({  # setup_intent.created
-        "customer": customer["id"], "usage": "off_session", "payment_method_types": ["card"],
+        "customer": customer.id, "usage": "off_session", "payment_method_types": ["card"],
         "return_url": row["url"], "metadata": metadata or None,
     }))
     assert isinstance(intent, dict)  # not confirmed: never Declined
@@ -154,7 +155,7 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
 
 def retrieve_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
     """GET /v1/checkout/sessions/{id}"""
-    return with_url(ctx.deps, load(ctx, "checkout_sessions", "checkout session", session_id))
+    return with_url(ctx.deps, load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id))
 
 
 def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[list[dict[str, Any]], bool]:
@@ -162,7 +163,7 @@ def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[l
     status = blank_to_none(params.status)
     if status is not None and status not in {s.value for s in rules.CheckoutSessionStatus}:
         raise ParameterInvalid("status", "Invalid status: must be one of open, complete, expired.")
-    rows, has_more = page(ctx, "checkout_sessions", "checkout session", params,
+    rows, has_more = page(ctx, ctx.uow.checkout_sessions, "checkout session", params,
                           customer=blank_to_none(params.customer),
                           setup_intent=blank_to_none(params.setup_intent),
                           status=status, **created_filters(params.created))
@@ -171,7 +172,7 @@ def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[l
 
 def expire_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
     """POST /v1/checkout/sessions/{id}/expire: only an open session; its SetupIntent is canceled."""
-    row = load(ctx, "checkout_sessions", "checkout session", session_id, for_update=True)
+    row = load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id, for_update=True)
     if settle(ctx, row):  # the card was saved already: the session is complete, not expirable
         rules.next_status(row["status"], Action.EXPIRE)
     expire_open_session(ctx, row)

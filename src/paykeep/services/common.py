@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from paykeep.domain.errors import ParameterInvalid, ResourceMissing
-from paykeep.services.ports import Context, Deps
+from paykeep.services.ports import Context, Deps, Purgeable, Scope, UnitOfWork
 from paykeep.wire.params import ListParams
 
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
-def load(ctx: Context, table: str, kind: str, object_id: str, *, param: str = "id",
-         for_update: bool = False) -> dict[str, Any]:
-    """The row of `table` with this id in the caller's account and mode, or 404 resource_missing."""
-    row = getattr(ctx.uow, table).get(ctx.scope, object_id, for_update=for_update)
-    if row is None:
+
+class _Loads(Protocol[R_co]):
+    def get(self, scope: Scope, object_id: str, *, for_update: bool = False) -> R_co | None: ...
+
+
+class _Pages(Protocol[R]):
+    def get(self, scope: Scope, object_id: str, *, for_update: bool = False) -> R | None: ...
+    def page(self, scope: Scope, *, limit: int, starting_after: str | None = None,
+             ending_before: str | None = None, **filters: Any) -> tuple[list[R], bool]: ...
+
+
+def load(ctx: Context, repo: _Loads[R], kind: str, object_id: str, *, param: str = "id",
+         for_update: bool = False) -> R:
+    """The record with this id in the caller's account and mode, or 404 resource_missing."""
+    found = repo.get(ctx.scope, object_id, for_update=for_update)
+    if found is None:
         raise ResourceMissing(kind, object_id, param=param)
-    return row
+    return found
 
 
 def blank_to_none(value: Any) -> Any:
@@ -29,11 +43,9 @@ def model_or_none(value: Any) -> Any:
     return value.model_dump(exclude_none=False) if hasattr(value, "model_dump") else value
 
 
-def page(
-    ctx: Context, table: str, kind: str, params: ListParams, **filters: Any
-) -> tuple[list[dict[str, Any]], bool]:
+def page(ctx: Context, repo: _Pages[R], kind: str, params: ListParams,
+         **filters: Any) -> tuple[list[R], bool]:
     """A cursor page; an unknown cursor id is a 404 naming the cursor parameter."""
-    repo = getattr(ctx.uow, table)
     if params.starting_after is not None and params.ending_before is not None:
         raise ParameterInvalid("ending_before", "starting_after and ending_before cannot be used together.")
     for cursor in ("starting_after", "ending_before"):
@@ -49,20 +61,20 @@ def page(
     )
 
 
-def purge_in_batches(deps: Deps, repository: str, created_before: int, *, batch: int,
-                     max_batches: int) -> int:
-    """A timed job's deletion of old rows through `uow.<repository>`: `any_before(created_before)` is asked in
+def purge_in_batches(deps: Deps, repository: Callable[[UnitOfWork], Purgeable], created_before: int, *,
+                     batch: int, max_batches: int) -> int:
+    """A timed job's deletion of old rows through `repository(uow)`: `any_before(created_before)` is asked in
     a read transaction first (an idle server takes no write lock and syncs nothing), then
     `purge_before(created_before, batch)` deletes up to `batch` rows per write transaction, repeated while
     batches come back full, at most `max_batches` times: the SQLite write lock is never held long, and a
     backlog is worked off over several runs."""
     with deps.begin(write=False) as uow:
-        if not getattr(uow, repository).any_before(created_before):
+        if not repository(uow).any_before(created_before):
             return 0
     purged = 0
     for _ in range(max_batches):
         with deps.begin(write=True) as uow:
-            done = int(getattr(uow, repository).purge_before(created_before, batch))
+            done = int(repository(uow).purge_before(created_before, batch))
         purged += done
         if done < batch:
             break

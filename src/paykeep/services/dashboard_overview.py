@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ResourceMissing
 from paykeep.services.common import page
 from paykeep.services.ports import Context
@@ -55,7 +56,7 @@ def count_saved_cards(ctx: Context) -> int | None:
 
 
 def search_customers(ctx: Context, email_prefix: str, *, limit: int, starting_after: str | None = None,
-                     ending_before: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+                     ending_before: str | None = None) -> tuple[list[Customer], bool]:
     """Customers (not deleted) whose email starts with `email_prefix` (case-sensitive), newest first."""
     repo = ctx.uow.customers
     for cursor, value in (("starting_after", starting_after), ("ending_before", ending_before)):
@@ -97,7 +98,7 @@ def latest_event_for(ctx: Context, enabled_events: list[str]) -> dict[str, Any] 
 def list_by_status(ctx: Context, table: str, kind: str, status: str | None,
                    params: ListParams) -> tuple[list[dict[str, Any]], bool]:
     """An intent list filtered by status (the API's lists have no status filter), same cursors as the API."""
-    return page(ctx, table, kind, params, status=status or None)
+    return page(ctx, _repo(ctx, table), kind, params, status=status or None)
 
 
 def endpoint_secret(ctx: Context, endpoint_id: str) -> str:

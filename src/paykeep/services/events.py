@@ -79,12 +79,12 @@ def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> in
     (a worker was down for weeks) stays until that delivery ends. `batch` events per transaction,
     `max_batches` per run (common.purge_in_batches). Safe in several processes at once."""
     cutoff = deps.clock.now_ms() - RETENTION_MS
-    return purge_in_batches(deps, "events", cutoff, batch=batch, max_batches=max_batches)
+    return purge_in_batches(deps, lambda uow: uow.events, cutoff, batch=batch, max_batches=max_batches)
 
 
 def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:
     """GET /v1/events/{id}"""
-    return load(ctx, "events", "event", event_id)
+    return load(ctx, ctx.uow.events, "event", event_id)
 
 
 def list_events(ctx: Context, params: EventList) -> tuple[list[dict[str, Any]], bool]:
@@ -110,4 +110,4 @@ def list_events(ctx: Context, params: EventList) -> tuple[list[dict[str, Any]], 
         filters["pending_webhooks"] = 0
     elif params.delivery_success is False:
         filters["pending_webhooks__gt"] = 0
-    return page(ctx, "events", "event", params, **filters)
+    return page(ctx, ctx.uow.events, "event", params, **filters)

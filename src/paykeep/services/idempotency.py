@@ -127,7 +127,8 @@ def purge_expired(deps: Deps, *, batch: int = 1000, max_batches: int = 50) -> in
     """Delete the records past their 24 hours (a timed job); returns how many. `batch` rows per transaction,
     `max_batches` per run (common.purge_in_batches). Safe in several processes at once (a row goes once)."""
     cutoff = deps.clock.now_ms() - RETENTION_MS
-    return purge_in_batches(deps, "idempotency_keys", cutoff, batch=batch, max_batches=max_batches)
+    return purge_in_batches(deps, lambda uow: uow.idempotency_keys, cutoff, batch=batch,
+                            max_batches=max_batches)
 
 
 def _in_use_message() -> str:

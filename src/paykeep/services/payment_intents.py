@@ -70,7 +70,7 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> dict[str
     given = params.given()
     if not params.confirm and "off_session" in given:
         raise ParameterInvalid("off_session", "off_session can only be passed together with confirm=true.")
-    customer = live_customer(ctx, params.customer)["id"] if params.customer else None
+    customer = live_customer(ctx, params.customer).id if params.customer else None
     row: dict[str, Any] = {
         "id": ctx.new_id("pi"),
         "account_id": ctx.caller.account_id,
@@ -124,7 +124,7 @@ def _set_payment_method(ctx: Context, row: dict[str, Any],
 
 def retrieve_payment_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> dict[str, Any]:
     """GET /v1/payment_intents/{id}; a publishable key must bring the intent's client_secret."""
-    row = load(ctx, "payment_intents", "payment_intent", intent_id)
+    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id)
     if ctx.caller.publishable:
         if not client_secret:
             raise ParameterMissing("client_secret", "A publishable key may retrieve a PaymentIntent only "
@@ -140,7 +140,7 @@ def retrieve_payment_intent(ctx: Context, intent_id: str, client_secret: str | N
 
 def update_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentUpdate) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}: amounts and payment details only before authorization; text any time."""
-    row = load(ctx, "payment_intents", "payment_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
     given = params.given()
     if given & set(_PAYMENT_FIELDS):
         was = row["status"]
@@ -169,7 +169,7 @@ def _apply_payment_fields(ctx: Context, row: dict[str, Any], params: PaymentInte
     if {"amount", "currency"} & given:
         row["amount"], row["currency"] = check_charge_amount(amount, currency), currency
     if "customer" in given:
-        row["customer"] = live_customer(ctx, params.customer)["id"] if params.customer else None
+        row["customer"] = live_customer(ctx, params.customer).id if params.customer else None
     if "payment_method_types" in given:
         row["payment_method_types"] = _payment_method_types(params.payment_method_types)
     if "payment_method_options" in given:
@@ -184,13 +184,13 @@ def _apply_payment_fields(ctx: Context, row: dict[str, Any], params: PaymentInte
 def confirm_payment_intent(ctx: Context, intent_id: str,
                            params: PaymentIntentConfirm) -> dict[str, Any] | Declined:
     """POST /v1/payment_intents/{id}/confirm"""
-    row = load(ctx, "payment_intents", "payment_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
     return confirm_loaded(ctx, row, params)
 
 
 def capture_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCapture) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}/capture: all or part of the authorization; the rest is released."""
-    row = load(ctx, "payment_intents", "payment_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
     next_status(row["status"], A.CAPTURE)
     capturable = row["amount_capturable"]
     amount = capture_amount(params.amount_to_capture, capturable)
@@ -216,7 +216,7 @@ def capture_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCa
 
 def cancel_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCancel) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}/cancel: from any status but succeeded and canceled."""
-    row = load(ctx, "payment_intents", "payment_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
     _cancel(ctx, row, A.CANCEL, params.cancellation_reason)
     return row
 
@@ -237,7 +237,7 @@ def _cancel(ctx: Context, row: dict[str, Any], action: PaymentIntentAction, reas
 
 def list_payment_intents(ctx: Context, params: PaymentIntentList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/payment_intents (customer, created)"""
-    return page(ctx, "payment_intents", "payment_intent", params, customer=params.customer,
+    return page(ctx, ctx.uow.payment_intents, "payment_intent", params, customer=params.customer,
                 **created_filters(params.created))
 
 

@@ -114,7 +114,7 @@ def usable_payment_method(ctx: Context, pm_id: str, *, customer_id: str | None,
                           param: str = "payment_method") -> dict[str, Any]:
     """A PaymentMethod an intent of `customer_id` may use: 404 if unknown; 400 if detached, or attached to
     another customer (or to any customer when the intent has none)."""
-    row = load(ctx, "payment_methods", "PaymentMethod", pm_id, param=param)
+    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param)
     if row["detached"]:
         raise InvalidRequest(
             "This PaymentMethod was previously detached from a Customer and may not be used again.",
@@ -138,7 +138,7 @@ def attach_payment_method(ctx: Context, pm_row: dict[str, Any], customer_id: str
     if pm_row["customer"] is not None:
         raise InvalidRequest("The payment method you provided has already been attached to a customer.",
                              code=UNEXPECTED_STATE)
-    if load(ctx, "customers", "customer", customer_id, param="customer")["deleted"]:
+    if load(ctx, ctx.uow.customers, "customer", customer_id, param="customer").deleted:
         raise ResourceMissing("customer", customer_id, param="customer")
     ctx.uow.payment_methods.update(pm_row["id"], {"customer": customer_id})
     pm_row["customer"] = customer_id
@@ -186,12 +186,12 @@ def create_payment_method(ctx: Context, params: PaymentMethodCreate) -> dict[str
 
 def retrieve_payment_method(ctx: Context, pm_id: str) -> dict[str, Any]:
     """GET /v1/payment_methods/{id}"""
-    return load(ctx, "payment_methods", "PaymentMethod", pm_id)
+    return load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id)
 
 
 def update_payment_method(ctx: Context, pm_id: str, params: PaymentMethodUpdate) -> dict[str, Any]:
     """POST /v1/payment_methods/{id}: billing_details, metadata, card[exp_month|exp_year]."""
-    row = load(ctx, "payment_methods", "PaymentMethod", pm_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
     if row["detached"]:
         raise InvalidRequest("This PaymentMethod was detached from a Customer and can no longer be updated.",
                              code=UNEXPECTED_STATE)
@@ -219,13 +219,13 @@ def update_payment_method(ctx: Context, pm_id: str, params: PaymentMethodUpdate)
 
 def attach_payment_method_by_id(ctx: Context, pm_id: str, params: PaymentMethodAttach) -> dict[str, Any]:
     """POST /v1/payment_methods/{id}/attach"""
-    row = load(ctx, "payment_methods", "PaymentMethod", pm_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
     return attach_payment_method(ctx, row, params.customer)
 
 
 def detach_payment_method(ctx: Context, pm_id: str) -> dict[str, Any]:
     """POST /v1/payment_methods/{id}/detach"""
-    row = load(ctx, "payment_methods", "PaymentMethod", pm_id, for_update=True)
+    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
     if row["customer"] is None:
         raise InvalidRequest("The payment method you provided is not attached to a customer so detachment is "
                              "impossible.", code=UNEXPECTED_STATE)
@@ -235,12 +235,13 @@ def detach_payment_method(ctx: Context, pm_id: str) -> dict[str, Any]:
 def list_payment_methods(ctx: Context, params: PaymentMethodList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/payment_methods (`customer`, `type`)"""
     if params.customer is not None:
-        load(ctx, "customers", "customer", params.customer, param="customer")
-    return page(ctx, "payment_methods", "PaymentMethod", params, customer=params.customer, type=params.type)
+        load(ctx, ctx.uow.customers, "customer", params.customer, param="customer")
+    return page(ctx, ctx.uow.payment_methods, "PaymentMethod", params, customer=params.customer,
+                type=params.type)
 
 
 def list_customer_payment_methods(ctx: Context, customer_id: str,
                                   params: CustomerPaymentMethodList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/customers/{id}/payment_methods (`type`)"""
-    load(ctx, "customers", "customer", customer_id)
-    return page(ctx, "payment_methods", "PaymentMethod", params, customer=customer_id, type=params.type)
+    load(ctx, ctx.uow.customers, "customer", customer_id)
+    return page(ctx, ctx.uow.payment_methods, "PaymentMethod", params, customer=customer_id, type=params.type)

@@ -30,7 +30,7 @@ def create_refund(ctx: Context, params: RefundCreate) -> dict[str, Any]:
             "payment can be refunded.",
             code="payment_intent_unexpected_state", param="payment_intent",
         )
-    charge = load(ctx, "charges", "charge", intent["latest_charge"], param="charge", for_update=True)
+    charge = load(ctx, ctx.uow.charges, "charge", intent["latest_charge"], param="charge", for_update=True)
     currency = charge["currency"]
     left = charge["amount_captured"] - charge["amount_refunded"]
     if left <= 0:
@@ -70,23 +70,24 @@ def create_refund(ctx: Context, params: RefundCreate) -> dict[str, Any]:
 
 def _intent_to_refund(ctx: Context, params: RefundCreate) -> dict[str, Any]:
     if params.payment_intent:
-        return load(ctx, "payment_intents", "payment_intent", params.payment_intent, param="payment_intent",
+        return load(ctx, ctx.uow.payment_intents, "payment_intent", params.payment_intent,
+                    param="payment_intent",
                     for_update=True)
     if params.charge:
-        charge = load(ctx, "charges", "charge", params.charge, param="charge")
-        return load(ctx, "payment_intents", "payment_intent", charge["payment_intent"], param="charge",
+        charge = load(ctx, ctx.uow.charges, "charge", params.charge, param="charge")
+        return load(ctx, ctx.uow.payment_intents, "payment_intent", charge["payment_intent"], param="charge",
                     for_update=True)
     raise ParameterMissing("payment_intent", "Missing required param: payment_intent (or charge).")
 
 
 def retrieve_refund(ctx: Context, refund_id: str) -> dict[str, Any]:
     """GET /v1/refunds/{id}"""
-    return load(ctx, "refunds", "refund", refund_id)
+    return load(ctx, ctx.uow.refunds, "refund", refund_id)
 
 
 def update_refund(ctx: Context, refund_id: str, params: RefundUpdate) -> dict[str, Any]:
     """POST /v1/refunds/{id}: metadata only."""
-    row = load(ctx, "refunds", "refund", refund_id, for_update=True)
+    row = load(ctx, ctx.uow.refunds, "refund", refund_id, for_update=True)
     if "metadata" in params.given():
         row["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
         ctx.uow.refunds.update(refund_id, {"metadata": row["metadata"]})
@@ -95,5 +96,6 @@ def update_refund(ctx: Context, refund_id: str, params: RefundUpdate) -> dict[st
 
 def list_refunds(ctx: Context, params: RefundList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/refunds (payment_intent, charge, created)"""
-    return page(ctx, "refunds", "refund", params, payment_intent=params.payment_intent, charge=params.charge,
+    return page(ctx, ctx.uow.refunds, "refund", params, payment_intent=params.payment_intent,
+                charge=params.charge,
                 **created_filters(params.created))

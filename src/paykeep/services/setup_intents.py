@@ -87,7 +87,7 @@ def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> dict[str, An
 
 def retrieve_setup_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> dict[str, Any]:
     """GET /v1/setup_intents/{id}; a publishable key must present the intent's client_secret."""
-    row = load(ctx, "setup_intents", "setup_intent", intent_id)
+    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id)
     if ctx.caller.publishable:
         if not client_secret:
             raise PermissionDenied("A publishable key may retrieve a SetupIntent only with its "
@@ -98,7 +98,7 @@ def retrieve_setup_intent(ctx: Context, intent_id: str, client_secret: str | Non
 
 def update_setup_intent(ctx: Context, intent_id: str, params: SetupIntentUpdate) -> dict[str, Any]:
     """POST /v1/setup_intents/{id}"""
-    row = load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
     given = params.given()
     values: dict[str, Any] = {}
     if "metadata" in given:
@@ -129,7 +129,7 @@ def update_setup_intent(ctx: Context, intent_id: str, params: SetupIntentUpdate)
 def confirm_setup_intent(ctx: Context, intent_id: str,
                          params: SetupIntentConfirm) -> dict[str, Any] | Declined:
     """POST /v1/setup_intents/{id}/confirm"""
-    row = load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
     if params.client_secret is not None:
         _check_client_secret(row, params.client_secret)
     return _confirm(ctx, row, params)
@@ -137,7 +137,7 @@ def confirm_setup_intent(ctx: Context, intent_id: str,
 
 def cancel_setup_intent(ctx: Context, intent_id: str, params: SetupIntentCancel) -> dict[str, Any]:
     """POST /v1/setup_intents/{id}/cancel"""
-    row = load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
+    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
     status = next_status(row["status"], A.CANCEL)
     _save(ctx, row, status=status.value, cancellation_reason=params.cancellation_reason, next_action=None)
     _emit(ctx, "canceled", row)
@@ -146,7 +146,7 @@ def cancel_setup_intent(ctx: Context, intent_id: str, params: SetupIntentCancel)
 
 def list_setup_intents(ctx: Context, params: SetupIntentList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/setup_intents (`customer`, `payment_method`, `created`)"""
-    return page(ctx, "setup_intents", "setup_intent", params, customer=params.customer,
+    return page(ctx, ctx.uow.setup_intents, "setup_intent", params, customer=params.customer,
                 payment_method=params.payment_method, **created_filters(params.created))
 
 
@@ -198,7 +198,7 @@ class SetupIntentFlow:
                           "cardholder is sent back after the challenge).")
 
     def load(self, ctx: Context, intent_id: str) -> dict[str, Any]:
-        return load(ctx, "setup_intents", "setup_intent", intent_id, for_update=True)
+        return load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
 
     def begin(self, intent: dict[str, Any], *, authenticated: bool) -> None:
         intent["status"] = next_status(intent["status"], A.AUTHENTICATE if authenticated else A.CONFIRM).value

@@ -53,7 +53,7 @@ def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> dict
 
 def retrieve_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
     """GET /v1/webhook_endpoints/{id}"""
-    return load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id)
+    return load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id)
 
 
 def reveal_webhook_endpoint_secret(ctx: Context, endpoint_id: str) -> str:
@@ -64,7 +64,7 @@ def reveal_webhook_endpoint_secret(ctx: Context, endpoint_id: str) -> str:
 
 def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpointUpdate) -> dict[str, Any]:
     """POST /v1/webhook_endpoints/{id}: `disabled=true` cancels the endpoint's pending deliveries."""
-    row = load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id, for_update=True)
+    row = load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
     given = params.given()
     values: dict[str, Any] = {}
     if "url" in given and params.url is not None:
@@ -86,7 +86,7 @@ def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpo
 
 def delete_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
     """DELETE /v1/webhook_endpoints/{id}: its pending deliveries are canceled; its attempt list goes too."""
-    load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id, for_update=True)
+    load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
     _cancel_pending(ctx, endpoint_id)
     ctx.uow.webhook_endpoints.delete(endpoint_id)
     return {"id": endpoint_id, "deleted": True}
@@ -94,14 +94,14 @@ def delete_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
 
 def list_webhook_endpoints(ctx: Context, params: WebhookEndpointList) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/webhook_endpoints"""
-    return page(ctx, "webhook_endpoints", "webhook_endpoint", params)
+    return page(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", params)
 
 
 def list_webhook_attempts(
     ctx: Context, endpoint_id: str, params: WebhookAttemptList
 ) -> tuple[list[dict[str, Any]], bool]:
     """GET /v1/webhook_endpoints/{id}/attempts: every delivery attempt to this endpoint, newest first."""
-    load(ctx, "webhook_endpoints", "webhook_endpoint", endpoint_id)
+    load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id)
     repo = ctx.uow.webhook_attempts
     for cursor in ("starting_after", "ending_before"):
         value = getattr(params, cursor)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from paykeep.domain.customers import Customer
 from paykeep.wire.params import (
     Address,
     CreatedFilter,
@@ -46,29 +47,29 @@ class CustomerRetrieve(ExpandParams):
     pass
 
 
-def render_customer(row: dict[str, Any]) -> dict[str, Any]:
-    if row.get("deleted"):
-        return {"id": row["id"], "object": "customer", "deleted": True}
-    invoice_settings = row.get("invoice_settings") or {}
+def render_customer(customer: Customer) -> dict[str, Any]:
+    if customer.deleted:
+        return {"id": customer.id, "object": "customer", "deleted": True}
+    invoice_settings = customer.invoice_settings or {}
     return {
-        "id": row["id"],
+        "id": customer.id,
         "object": "customer",
-        "address": row.get("address"),
+        "address": customer.address,
         "balance": 0,
-        "created": row["created"],
+        "created": customer.created,
         "currency": None,
         "default_source": None,
         "delinquent": False,
-        "description": row.get("description"),
-        "email": row.get("email"),
+        "description": customer.description,
+        "email": customer.email,
         "invoice_settings": {
             "custom_fields": None,
             "default_payment_method": invoice_settings.get("default_payment_method"),
             "footer": None,
         },
-        "livemode": row["livemode"],
-        "metadata": row.get("metadata") or {},
-        "name": row.get("name"),
-        "phone": row.get("phone"),
-        "shipping": row.get("shipping"),
+        "livemode": customer.livemode,
+        "metadata": customer.metadata or {},
+        "name": customer.name,
+        "phone": customer.phone,
+        "shipping": customer.shipping,
     }

@@ -1,24 +1,35 @@
-"""One database transaction, exposing a repository per table as `uow.<table_name>`."""
+"""One database transaction and its repositories, one explicit attribute per table.
+
+Aggregates converted to entities (domain/) come back from `EntityRepository`; the other tables are still
+plain rows (`TableRepository` and its subclasses in repositories/). Repositories are built on first use:
+most transactions touch two or three tables."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from functools import cached_property
 
 from sqlalchemy import Connection
 
 from paykeep.adapters.db import outbox_signal
+from paykeep.adapters.db.entities import EntityRepository
+from paykeep.adapters.db.repositories import (
+    dashboard_sessions,
+    dashboard_sign_in_attempts,
+    events,
+    idempotency_keys,
+    webhook_attempts,
+    webhook_deliveries,
+)
 from paykeep.adapters.db.repository import TableRepository
 from paykeep.adapters.db.tables import metadata
+from paykeep.domain.customers import Customer
+
+_T = metadata.tables
 
 
 class SqlUnitOfWork:
-    """`uow.customers` is `repositories.customers.Repository` if that module exists,
-    else a TableRepository."""
-
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._repos: dict[str, Any] = {}
 
     @property
     def dialect(self) -> str:
@@ -29,31 +40,79 @@ class SqlUnitOfWork:
         NOTIFY; SQLite's wake-up is sent after the commit by the transaction runner)."""
         outbox_signal.announce(self.conn)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        repos = self.__dict__["_repos"]
-        if name not in repos:
-            repos[name] = _repository_class(name)(self.conn, metadata.tables.get(name))
-        return repos[name]
+    def _rows(self, table: str) -> TableRepository:
+        return TableRepository(self.conn, _T[table])
 
+    # -- aggregates ---------------------------------------------------------------------------------
+    @cached_property
+    def customers(self) -> EntityRepository[Customer]:
+        return EntityRepository(self._rows("customers"), Customer)
 
-# Which class serves `uow.<name>`, found once per process (a failed import per transaction cost ~20 us).
-_CLASSES: dict[str, Any] = {}
+    # -- rows -------------------------------------------------------------------------------------
+    @cached_property
+    def accounts(self) -> TableRepository:
+        return self._rows("accounts")
 
+    @cached_property
+    def api_keys(self) -> TableRepository:
+        return self._rows("api_keys")
 
-def _repository_class(name: str) -> Any:
-    cls = _CLASSES.get(name)
-    if cls is None:
-        try:
-            module = importlib.import_module(f"paykeep.adapters.db.repositories.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"paykeep.adapters.db.repositories.{name}":
-                raise
-            if name not in metadata.tables:
-                raise AttributeError(f"no table or repository named {name!r}") from None
-            cls = TableRepository
-        else:
-            cls = module.Repository
-        _CLASSES[name] = cls
-    return cls
+    @cached_property
+    def payment_methods(self) -> TableRepository:
+        return self._rows("payment_methods")
+
+    @cached_property
+    def setup_intents(self) -> TableRepository:
+        return self._rows("setup_intents")
+
+    @cached_property
+    def payment_intents(self) -> TableRepository:
+        return self._rows("payment_intents")
+
+    @cached_property
+    def charges(self) -> TableRepository:
+        return self._rows("charges")
+
+    @cached_property
+    def refunds(self) -> TableRepository:
+        return self._rows("refunds")
+
+    @cached_property
+    def challenges(self) -> TableRepository:
+        return self._rows("challenges")
+
+    @cached_property
+    def checkout_sessions(self) -> TableRepository:
+        return self._rows("checkout_sessions")
+
+    @cached_property
+    def webhook_endpoints(self) -> TableRepository:
+        return self._rows("webhook_endpoints")
+
+    @cached_property
+    def dashboard_users(self) -> TableRepository:
+        return self._rows("dashboard_users")
+
+    @cached_property
+    def events(self) -> events.Repository:
+        return events.Repository(self.conn, _T["events"])
+
+    @cached_property
+    def webhook_deliveries(self) -> webhook_deliveries.Repository:
+        return webhook_deliveries.Repository(self.conn, _T["webhook_deliveries"])
+
+    @cached_property
+    def webhook_attempts(self) -> webhook_attempts.Repository:
+        return webhook_attempts.Repository(self.conn, _T["webhook_attempts"])
+
+    @cached_property
+    def idempotency_keys(self) -> idempotency_keys.Repository:
+        return idempotency_keys.Repository(self.conn, _T["idempotency_keys"])
+
+    @cached_property
+    def dashboard_sessions(self) -> dashboard_sessions.Repository:
+        return dashboard_sessions.Repository(self.conn, _T["dashboard_sessions"])
+
+    @cached_property
+    def dashboard_sign_in_attempts(self) -> dashboard_sign_in_attempts.Repository:
+        return dashboard_sign_in_attempts.Repository(self.conn, _T["dashboard_sign_in_attempts"])

@@ -28,7 +28,8 @@ from paykeep.wire.lists import render_list
 
 P = TypeVar("P", bound=BaseModel)
 T = TypeVar("T")
-Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+Obj = TypeVar("Obj")  # what a use case returns: an entity, or a row where the aggregate is not one yet
+Renderer = Callable[[Obj], dict[str, Any]]
 Paths = list[str]  # a module-level alias: inside ApiRequest, `list` is the method
 ReadStep = Callable[[UnitOfWork, P], dict[str, Any]]  # the use case + rendering, inside the read transaction
 log = logging.getLogger("paykeep.api")
@@ -65,8 +66,8 @@ class ApiRequest:
         return validate(model, self.raw)
 
     # -- read ----------------------------------------------------------------------------------------
-    async def read(self, model: type[P], fn: Callable[[Context, P], dict[str, Any]], render: Renderer,
-                   public_render: Renderer | None = None) -> Response:
+    async def read(self, model: type[P], fn: Callable[[Context, P], Obj], render: Renderer[Obj],
+                   public_render: Renderer[Obj] | None = None) -> Response:
         """GET one object. `public_render` (no expand) is the view a publishable key gets, where one may."""
 
         def run(uow: UnitOfWork, p: P) -> dict[str, Any]:
@@ -77,8 +78,8 @@ class ApiRequest:
 
         return await self._read_transaction(model, run)
 
-    async def list(self, model: type[P], fn: Callable[[Context, P], tuple[list[dict[str, Any]], bool]],
-                   render: Renderer) -> Response:
+    async def list(self, model: type[P], fn: Callable[[Context, P], tuple[list[Obj], bool]],
+                   render: Renderer[Obj]) -> Response:
         """GET a list: the list envelope, expand[] paths applied to every item (`data.` optional)."""
 
         def run(uow: UnitOfWork, p: P) -> dict[str, Any]:
@@ -106,7 +107,7 @@ class ApiRequest:
         return json_response(body)
 
     # -- change --------------------------------------------------------------------------------------
-    def execute(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
+    def execute(self, fn: Callable[[Context], Obj | Declined], render: Renderer[Obj],
                 expand_paths: Paths | None = None) -> Response:
         """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
         caller = self.caller
@@ -124,7 +125,7 @@ class ApiRequest:
             raise _lock_timeout() from None
         return json_response(text, status)
 
-    def _transact(self, fn: Callable[[Context], dict[str, Any] | Declined], render: Renderer,
+    def _transact(self, fn: Callable[[Context], Obj | Declined], render: Renderer[Obj],
                   expand_paths: Paths) -> tuple[int, str]:
         """One attempt: the use case, its rendering and its idempotent response in one write transaction
         (services/transactions.py: it wakes the webhook worker after commit when deliveries were written)."""
@@ -136,7 +137,7 @@ class ApiRequest:
             idempotency.complete(ctx.uow, self.deps, caller, status, text)
         return status, text
 
-    def _render(self, uow: Any, result: dict[str, Any] | Declined, render: Renderer,
+    def _render(self, uow: Any, result: Obj | Declined, render: Renderer[Obj],
                 expand_paths: Paths) -> tuple[int, dict[str, Any]]:
         if isinstance(result, Declined):
             obj = expand(uow, self.caller, render(result.row), expand_paths)

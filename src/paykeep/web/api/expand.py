@@ -15,7 +15,7 @@ from paykeep.domain.ids import prefix_of
 from paykeep.services.ports import Caller, UnitOfWork
 
 MAX_DEPTH = 4
-Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+Renderer = Callable[[Any], dict[str, Any]]  # an entity or a row -> its JSON object
 # id prefix -> (table, renderer), and the names of the fields that hold such ids; each route module registers
 # the objects it serves.
 _EXPANDABLE: dict[str, tuple[str, Renderer]] = {}

@@ -92,11 +92,9 @@ def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:
     """A way back for a challenge that can no longer be answered: its return_url, with the intent and its
     redirect_status as the merchant gets them after an answer (so a hosted Checkout page, for one, moves on).
     None when the link matches no challenge."""
-    # services/challenges.py's lookup by token (`find`; `_find` before it became public)
-    find = getattr(challenges, "find", None) or getattr(challenges, "_find")  # noqa: B009
     with deps.begin(write=False) as uow:
         try:
-            row = find(uow, deps, token)
+            row = challenges.find(uow, deps, token)
         except ChallengeUnavailable:
             return None
         repository = getattr(uow, row["intent_type"] + "s")

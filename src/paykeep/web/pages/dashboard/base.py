@@ -8,7 +8,7 @@ account and the selected mode, so the dashboard has no rules of its own and its 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -136,7 +136,7 @@ class Dash:
         url = path + (("&" if "?" in path else "?") + "notice=" + quote(notice) if notice else "")
         return RedirectResponse(url, status_code=303)
 
-    def page_links(self, rows: list[dict[str, Any]], has_more: bool, **keep: str) -> dict[str, str | None]:
+    def page_links(self, rows: Sequence[Any], has_more: bool, **keep: str) -> dict[str, str | None]:
         """Newer/older links for a cursor page (the same cursors as the API's lists)."""
         before, after = self.query("ending_before"), self.query("starting_after")
         base = {k: v for k, v in keep.items() if v}

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from paykeep.domain.customers import Customer
 from paykeep.services import customers, dashboard_overview
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, DashboardRoute, Page
@@ -45,12 +46,12 @@ def saved_cards(ctx: Context, customer_id: str) -> list[dict[str, Any]] | None:
 
 @router.get("/customers/{customer_id}")
 def customer_detail(customer_id: str, dash: Page) -> Response:
-    def load(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    def load(ctx: Context) -> tuple[Customer, list[dict[str, Any]] | None, list[dict[str, Any]]]:
         row = customers.retrieve_customer(ctx, customer_id)
-        cards = None if row.get("deleted") else saved_cards(ctx, customer_id)
+        cards = None if row.deleted else saved_cards(ctx, customer_id)
         card_ids = [c["id"] for c in cards or []]
         return row, cards, dashboard_overview.object_timeline(ctx, customer_id, *card_ids)
 
     row, cards, timeline = dash.read(load)
     return dash.page("customer.html", section="customers", customer=render_customer(row),
-                     deleted=bool(row.get("deleted")), cards=cards, timeline=timeline)
+                     deleted=row.deleted, cards=cards, timeline=timeline)

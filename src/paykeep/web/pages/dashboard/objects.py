@@ -40,7 +40,7 @@ def _payment_method(ctx: Context, object_id: str) -> dict[str, Any]:
 def _charge(ctx: Context, object_id: str) -> dict[str, Any]:
     from paykeep.wire.charges import render_charge
 
-    return render_charge(load(ctx, "charges", "charge", object_id))
+    return render_charge(load(ctx, ctx.uow.charges, "charge", object_id))
 
 
 def _refund(ctx: Context, object_id: str) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""Entities in and out of rows: the only place a stored record becomes an aggregate and back.
+
+An aggregate's fields are its table's columns of the same names (columns it does not name, such as the
+vault's ciphertext, stay in the adapters); a field typed with an enum (a status) is read back as that enum."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from paykeep.adapters.db.repository import Scope, TableRepository
+from paykeep.domain.entity import Entity
+
+E = TypeVar("E", bound=Entity)
+_KEY = ("id", "account_id", "livemode", "created")
+
+
+class _Mapping:
+    """How one entity class is read from a row: its field names and the converters of its enum fields."""
+
+    def __init__(self, entity: type[Entity]) -> None:
+        hints = typing.get_type_hints(entity)
+        self.names = tuple(f.name for f in dataclasses.fields(entity))  # type: ignore[arg-type]
+        self.converters: dict[str, Callable[[Any], Any]] = {}
+        for name in self.names:
+            enum_type = _enum_of(hints[name])
+            if enum_type is not None:
+                self.converters[name] = _converter(enum_type)
+
+
+def _converter(enum_type: type[enum.Enum]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else enum_type(value)
+
+
+def _enum_of(hint: Any) -> type[enum.Enum] | None:
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        for arg in typing.get_args(hint):
+            found = _enum_of(arg)
+            if found is not None:
+                return found
+    return None
+
+
+_MAPPINGS: dict[type[Entity], _Mapping] = {}
+
+
+def mapping_of(entity: type[Entity]) -> _Mapping:
+    found = _MAPPINGS.get(entity)
+    if found is None:
+        found = _MAPPINGS[entity] = _Mapping(entity)
+    return found
+
+
+def to_entity(entity: type[E], row: Mapping[str, Any]) -> E:
+    m = mapping_of(entity)
+    values = {name: row[name] for name in m.names if name in row}
+    for name, convert in m.converters.items():
+        if name in values:
+            values[name] = convert(values[name])
+    return entity(**values)
+
+
+def to_row(item: Entity) -> dict[str, Any]:
+    """Field name -> value; enums are stored as their values."""
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in item.fields().items()}
+
+
+class EntityRepository(Generic[E]):
+    """A table's records as entities of one class, over the generic TableRepository (scope, filters, pages).
+
+    Filters: `field`, `field__in`, `field__prefix`, `field__gte|gt|lte|lt` (TableRepository's)."""
+
+    def __init__(self, rows: TableRepository, entity: type[E]) -> None:
+        self.rows = rows
+        self.entity = entity
+
+    def _one(self, row: Mapping[str, Any] | None) -> E | None:
+        return None if row is None else to_entity(self.entity, row)
+
+    def get(self, scope: Scope, object_id: str, *, for_update: bool = False) -> E | None:
+        return self._one(self.rows.get(scope, object_id, for_update=for_update))
+
+    def get_by_id(self, object_id: str) -> E | None:
+        return self._one(self.rows.get_by_id(object_id))
+
+    def add(self, item: E) -> None:
+        self.rows.insert(to_row(item))
+
+    def save(self, item: E) -> None:
+        """Store every field but the key (the caller holds the row: loaded for update in this transaction)."""
+        values = to_row(item)
+        self.rows.update(item.fields()["id"], {k: v for k, v in values.items() if k not in _KEY})
+
+    def delete(self, object_id: str) -> None:
+        self.rows.delete(object_id)
+
+    def find(self, scope: Scope | None, limit: int | None = None, **filters: Any) -> list[E]:
+        return [to_entity(self.entity, r) for r in self.rows.find(scope, limit, **filters)]
+
+    def count(self, scope: Scope | None, **filters: Any) -> int:
+        return self.rows.count(scope, **filters)
+
+    def page(self, scope: Scope, *, limit: int, starting_after: str | None = None,
+             ending_before: str | None = None, **filters: Any) -> tuple[list[E], bool]:
+        rows, has_more = self.rows.page(scope, limit=limit, starting_after=starting_after,
+                                        ending_before=ending_before, **filters)
+        return [to_entity(self.entity, r) for r in rows], has_more
