@@ -109,11 +109,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = limits.keep_alive_timeout  # type: ignore[assignment]  # a float is fine
         self._phase = _HEAD
         self._head_started = False  # a head has begun and is not complete
-        self._head_size = 0  # its request line and complete headers, as the parser reports them
+        self._head_size = 0  # its request line and headers, as parsed
         self._head_raw = 0  # bytes received since it began (the parser buffers an unfinished header)
         self._timer: asyncio.TimerHandle | None = None
         self._timer_phase = -1
         self._refused = False
+        self._chunk = 0  # the length of the chunk being parsed
 
     # -- connection --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -128,6 +129,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused:
             return
         began_before = self._head_started
+        self._chunk = len(data)
         super().data_received(data)
         if self._refused:
             self._refuse_head()
@@ -157,21 +159,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_started = True
         self._head_size = self._head_raw = 0
 
-    def on_url(self, url: bytes) -> None:
-        self._head_size += len(url)
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_size += len(name) + len(value) + 4
-        if self._head_size > self._limits.max_head_bytes:
-            self._refused = True  # answered 431 once the parser returns; nothing of this request runs
-            return
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
+        limit = self._limits.max_head_bytes
+        # A head that began and ended in one chunk no larger than the limit is within it: the usual case,
+        # nothing to add up. Otherwise the head as parsed (data_received bounds it while incomplete).
+        if self._head_started and (self._head_raw or self._chunk > limit):
+            self._head_size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         self._head_started = False
-        if self._refused or self._head_size > self._limits.max_head_bytes:
-            self._refused = True
+        if self._head_size > limit:
+            self._refused = True  # answered 431 once the parser returns; nothing of this request runs
             return
         if self._timer_phase == _HEAD:
             self._disarm()
@@ -197,11 +193,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._disarm()
         self._phase = _APP
         super().on_message_complete()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self._head_started and self._timer_phase == _HEAD:
-            self._disarm()  # uvicorn's keep-alive timer watches the idle connection from here
 
     # -- limits ------------------------------------------------------------------------------------
     def _refuse_head(self) -> None:
@@ -232,7 +223,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         working = self.cycle is not None and not self.cycle.response_complete
         if phase == _HEAD and self._phase == _APP and working:
-            return  # stray bytes while the app works: the keep-alive timer takes over after the response
+            return  # stray bytes while the app works: uvicorn's keep-alive timer follows the response
         what = "request head" if phase == _HEAD else "request body"
         self.logger.info("Closed a connection whose %s did not arrive in time.", what)
         self.transport.close()
