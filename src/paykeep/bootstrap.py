@@ -21,6 +21,7 @@ from paykeep.adapters.vault.keyring import (
     MasterKeyError,
     decode_master_key,
     generate_master_key,
+    keys_stored,
     read_key_file,
     write_key_file,
 )
@@ -131,7 +132,7 @@ def _open_keyring(settings: Settings, db: Database, *, initialise: bool) -> Keyr
     try:
         master = load_master_key(settings, create=False)
     except MasterKeyError:
-        if not initialise or _has_keys(db):
+        if not initialise or keys_stored(db):
             raise
         master = load_master_key(settings, create=True)
     keyring = Keyring(db, master)
@@ -140,17 +141,6 @@ def _open_keyring(settings: Settings, db: Database, *, initialise: bool) -> Keyr
     else:
         keyring.load()
     return keyring
-
-
-def _has_keys(db: Database) -> bool:
-    from sqlalchemy import inspect, select
-
-    from paykeep.adapters.db.tables.foundation import secret_keys
-
-    if not inspect(db.engine).has_table("secret_keys"):
-        return False
-    with db.begin(write=False) as conn:
-        return conn.execute(select(secret_keys.c.purpose).limit(1)).first() is not None
 
 
 def _attach_slices(runtime: Runtime) -> None:

@@ -54,10 +54,8 @@ class AdminLogin:
 
 def _hasher(deps: Deps) -> Any:
     hasher = deps.extras.get("passwords")
-    if hasher is None:  # a runtime built without bootstrap's slices (unit tests)
-        from paykeep.adapters.vault.passwords import ScryptHasher
-
-        hasher = deps.extras["passwords"] = ScryptHasher()
+    if hasher is None:  # services never build adapters: bootstrap (or a test's fake) provides the port
+        raise RuntimeError('no password hasher: deps.extras["passwords"] is set by bootstrap')
     return hasher
 
 
@@ -170,7 +168,7 @@ def _client_hashes(deps: Deps, email: str, address: str) -> _Keys:
 
 
 def _wait_s(failures: list[dict[str, Any]], window_ms: int, now: int) -> int:
-    oldest = min(r["attempted_at"] for r in failures)
+    oldest: int = min(r["attempted_at"] for r in failures)
     return max(1, -(-(oldest + window_ms - now) // 1000))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from paykeep.adapters.db.engine import Database
 from paykeep.adapters.db.tables.foundation import secret_keys
@@ -80,6 +80,15 @@ def read_key_file(path: Path) -> bytes:
 
 def master_key_id(key: bytes) -> str:
     return hashlib.sha256(b"paykeep-master-key-id:" + key).hexdigest()[:16]
+
+
+def keys_stored(db: Database) -> bool:
+    """Whether the database already holds wrapped keys (then a missing master key is an error, not a first
+    run)."""
+    if not inspect(db.engine).has_table("secret_keys"):
+        return False
+    with db.begin(write=False) as conn:
+        return conn.execute(select(secret_keys.c.purpose).limit(1)).first() is not None
 
 
 class Keyring:
