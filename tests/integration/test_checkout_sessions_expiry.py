@@ -37,9 +37,10 @@ def in_transaction(rt: bootstrap.Runtime, caller: Caller, fn: Any) -> Any:
 
 
 def new_session(rt: bootstrap.Runtime, caller: Caller, **params: Any) -> dict[str, Any]:
+    """The new session's JSON object (with its hosted url)."""
     p = CheckoutSessionCreate.model_validate({"success_url": "https://m.example/ok", **params})
-    return in_transaction(rt, caller, lambda ctx: checkout_sessions.create_checkout_session(ctx, p,
-                                                                                            mode_required=False))
+    return in_transaction(rt, caller, lambda ctx: checkout_sessions.render(
+        ctx.deps, checkout_sessions.create_checkout_session(ctx, p, mode_required=False)))
 
 
 def session(rt: bootstrap.Runtime, caller: Caller, session_id: str) -> dict[str, Any]:

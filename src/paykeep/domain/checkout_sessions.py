@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
+from paykeep.domain.entity import Entity
 from paykeep.domain.errors import ParameterInvalid, UnexpectedState
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
@@ -45,6 +48,40 @@ def next_status(status: str, action: CheckoutSessionAction) -> CheckoutSessionSt
         else:
             message = f"This Checkout Session cannot be completed because its status is `{status}`."
         raise UnexpectedState(message, code="checkout_session_unexpected_state") from None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSession(Entity):
+    """A hosted Checkout Session (setup mode): the columns of checkout_sessions. Its hosted `url` is not
+    stored: the services compute it (a keyed hash of the id) and hand it to the renderer."""
+
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    customer: str
+    setup_intent: str
+    success_url: str
+    expires_at: int  # Unix ms
+    metadata: dict[str, str] = field(default_factory=dict)
+    mode: str = "setup"
+    status: CheckoutSessionStatus = CheckoutSessionStatus.OPEN
+    customer_creation: str | None = None  # "always" when the session created the customer
+    customer_email: str | None = None
+    customer_details: dict[str, Any] | None = None
+    cancel_url: str | None = None
+    client_reference_id: str | None = None
+    payment_method_types: list[str] = field(default_factory=lambda: ["card"])
+    completed_at: int | None = None  # Unix ms
+
+    def expired(self) -> CheckoutSession:
+        """open -> expired (else 400 checkout_session_unexpected_state)."""
+        return self.with_(status=next_status(self.status, A.EXPIRE))
+
+    def completed(self, at_ms: int, customer_details: dict[str, Any] | None) -> CheckoutSession:
+        """open -> complete, when its SetupIntent succeeded (else 400 checkout_session_unexpected_state)."""
+        return self.with_(status=next_status(self.status, A.COMPLETE), completed_at=at_ms,
+                          customer_details=customer_details)
 
 
 def expires_at(created_ms: int) -> int:

@@ -16,11 +16,13 @@ from pydantic import ValidationError
 
 from paykeep.domain import checkout_sessions as rules
 from paykeep.domain.cards import brand_of, check_cvc, check_expiry, check_number
+from paykeep.domain.checkout_sessions import CheckoutSession
+from paykeep.domain.checkout_sessions import CheckoutSessionStatus as Status
 from paykeep.domain.errors import CardError, PaykeepError
 from paykeep.services import checkout_sessions, setup_intents
 from paykeep.services.accounts import account_name
 from paykeep.services.common import load
-from paykeep.services.ports import Caller, Context, Declined, Deps
+from paykeep.services.ports import Caller, Context, Declined, Deps, UnitOfWork
 from paykeep.services.transactions import transaction
 from paykeep.wire.setup_intents import SetupIntentConfirm
 
@@ -56,7 +58,7 @@ class Page:
     """What the web layer renders: a form, a closed page (complete/expired/unavailable), or a redirect."""
 
     kind: str  # form | closed | redirect | not_found
-    session: dict[str, Any] | None = None
+    session: CheckoutSession | None = None
     merchant_name: str = ""
     closed: str | None = None  # complete | expired | unavailable
     redirect_to: str | None = None
@@ -78,20 +80,21 @@ def csrf_ok(deps: Deps, session_id: str, token: str) -> bool:
     return hmac.compare_digest(csrf_token(deps, session_id).encode(), (token or "").encode()[:200])
 
 
-def _caller(row: dict[str, Any]) -> Caller:
+def _caller(session: CheckoutSession) -> Caller:
     # Not an API request: events caused by the hosted page have request.id null.
-    return Caller(account_id=row["account_id"], livemode=row["livemode"])
+    return Caller(account_id=session.account_id, livemode=session.livemode)
 
 
-def _locate(deps: Deps, uow: Any, hosted_id: str, key: str) -> dict[str, Any] | None:
+def _locate(deps: Deps, uow: UnitOfWork, hosted_id: str, key: str) -> CheckoutSession | None:
     parsed = rules.parse_hosted_id(hosted_id)
     if parsed is None or not key or len(key) > 200:
         return None
     session_id, livemode = parsed
-    row = uow.checkout_sessions.get_by_id(session_id)
-    if row is None or row["livemode"] != livemode or not checkout_sessions.key_matches(deps, session_id, key):
+    session = uow.checkout_sessions.get_by_id(session_id)
+    if (session is None or session.livemode != livemode
+            or not checkout_sessions.key_matches(deps, session_id, key)):
         return None
-    return row
+    return session
 
 
 def year_month(deps: Deps) -> tuple[int, int]:
@@ -108,31 +111,31 @@ def show_page(deps: Deps, hosted_id: str, key: str, *, redirect_status: str | No
     if found is None:
         return Page(kind="not_found", status_code=404)
     with transaction(deps, _caller(found)) as ctx:
-        row = load(ctx, ctx.uow.checkout_sessions, "checkout session", found["id"], for_update=True)
-        _bring_up_to_date(ctx, row)
-        return _page_for(ctx, row, redirect_status=redirect_status)
+        session = load(ctx, ctx.uow.checkout_sessions, "checkout session", found.id, for_update=True)
+        return _page_for(ctx, _bring_up_to_date(ctx, session), redirect_status=redirect_status)
 
 
-def _bring_up_to_date(ctx: Context, row: dict[str, Any]) -> None:
+def _bring_up_to_date(ctx: Context, session: CheckoutSession) -> CheckoutSession:
     """Complete a session whose card was saved; expire one whose time is up (before the worker gets to it)."""
-    if checkout_sessions.settle(ctx, row):
-        return
-    if row["status"] == rules.CheckoutSessionStatus.OPEN and ctx.now_ms() >= row["expires_at"]:
-        checkout_sessions.expire_open_session(ctx, row)
+    session = checkout_sessions.settle(ctx, session)
+    if session.status == Status.OPEN and ctx.now_ms() >= session.expires_at:
+        return checkout_sessions.expire_open_session(ctx, session)
+    return session
 
 
-def _page_for(ctx: Context, row: dict[str, Any], *, redirect_status: str | None) -> Page:
-    merchant = account_name(ctx.uow, row["account_id"])
-    if row["status"] == rules.CheckoutSessionStatus.COMPLETE:
+def _page_for(ctx: Context, session: CheckoutSession, *, redirect_status: str | None) -> Page:
+    merchant = account_name(ctx.uow, session.account_id)
+    if session.status == Status.COMPLETE:
         if redirect_status is not None:  # back from the challenge page: on to success_url
-            return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))
-        return Page(kind="closed", session=row, merchant_name=merchant, closed="complete")
-    if row["status"] == rules.CheckoutSessionStatus.EXPIRED:
-        return Page(kind="closed", session=row, merchant_name=merchant, closed="expired", status_code=410)
-    intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+            return Page(kind="redirect", redirect_to=rules.success_redirect(session.success_url, session.id))
+        return Page(kind="closed", session=session, merchant_name=merchant, closed="complete")
+    if session.status == Status.EXPIRED:
+        return Page(kind="closed", session=session, merchant_name=merchant, closed="expired", status_code=410)
+    intent = ctx.uow.setup_intents.get(ctx.scope, session.setup_intent)
     if intent is None or intent["status"] == "canceled":
-        return Page(kind="closed", session=row, merchant_name=merchant, closed="unavailable", status_code=410)
-    page = Page(kind="form", session=row, merchant_name=merchant)
+        return Page(kind="closed", session=session, merchant_name=merchant, closed="unavailable",
+                    status_code=410)
+    page = Page(kind="form", session=session, merchant_name=merchant)
     error = intent.get("last_setup_error") or {}
     if redirect_status == "failed" and error:
         page.failure = (error.get("code"), error.get("decline_code"))
@@ -189,7 +192,7 @@ def submit_card(deps: Deps, hosted_id: str, key: str, form: dict[str, str]) -> P
         found = _locate(deps, uow, hosted_id, key)
     if found is None:
         return Page(kind="not_found", status_code=404)
-    if not csrf_ok(deps, found["id"], form.get("csrf_token", "")):
+    if not csrf_ok(deps, found.id, form.get("csrf_token", "")):
         page = show_page(deps, hosted_id, key)
         if page.kind == "form":
             page.form_error = "This form has expired. Please enter your card again."
@@ -206,19 +209,19 @@ def submit_card(deps: Deps, hosted_id: str, key: str, form: dict[str, str]) -> P
     return _confirm(deps, found, form, values, hosted_id, key)
 
 
-def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: dict[str, str],
+def _confirm(deps: Deps, found: CheckoutSession, form: dict[str, str], values: dict[str, str],
              hosted_id: str, key: str) -> Page:
     card = {"number": "".join(ch for ch in form["number"] if ch.isdigit()),
             "exp_month": form["exp_month"].strip(), "exp_year": form["exp_year"].strip(),
             "cvc": form["cvc"].strip()}
     try:
         with transaction(deps, _caller(found)) as ctx:
-            row = load(ctx, ctx.uow.checkout_sessions, "checkout session", found["id"], for_update=True)
-            _bring_up_to_date(ctx, row)
-            if row["status"] != rules.CheckoutSessionStatus.OPEN:
-                page = _page_for(ctx, row, redirect_status=None)
+            session = load(ctx, ctx.uow.checkout_sessions, "checkout session", found.id, for_update=True)
+            session = _bring_up_to_date(ctx, session)
+            if session.status != Status.OPEN:
+                page = _page_for(ctx, session, redirect_status=None)
             else:
-                page = _confirm_open(ctx, row, card, values)
+                page = _confirm_open(ctx, session, card, values)
     except CardError as err:  # refused before anything was saved
         page = show_page(deps, hosted_id, key)
         if page.kind == "form":
@@ -237,26 +240,28 @@ def _confirm(deps: Deps, found: dict[str, Any], form: dict[str, str], values: di
     return page
 
 
-def _confirm_open(ctx: Context, row: dict[str, Any], card: dict[str, str], values: dict[str, str]) -> Page:
+def _confirm_open(ctx: Context, session: CheckoutSession, card: dict[str, str],
+                  values: dict[str, str]) -> Page:
     try:
         params = SetupIntentConfirm.model_validate({
             "payment_method_data": {"type": "card", "card": card,
                                     "billing_details": {"name": values["name"]}},
-            "return_url": checkout_sessions.hosted_url(ctx.deps, row),
+            "return_url": checkout_sessions.hosted_url(ctx.deps, session),
         })
     except ValidationError:
-        return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
+        return Page(kind="form", session=session, merchant_name=account_name(ctx.uow, session.account_id),
                     form_error="Please check your card details.", values=values, status_code=400)
-    result = setup_intents.confirm_setup_intent(ctx, row["setup_intent"], params)
+    result = setup_intents.confirm_setup_intent(ctx, session.setup_intent, params)
     if isinstance(result, Declined):
-        return Page(kind="form", session=row, merchant_name=account_name(ctx.uow, row["account_id"]),
+        return Page(kind="form", session=session, merchant_name=account_name(ctx.uow, session.account_id),
                     failure=(result.error.code, result.error.decline_code), values=values, status_code=402)
-    row = load(ctx, ctx.uow.checkout_sessions, "checkout session", row["id"])  # the confirm may have
-    # completed it (the setup_intent.succeeded handler)
-    if checkout_sessions.settle(ctx, row):
-        return Page(kind="redirect", redirect_to=rules.success_redirect(row["success_url"], row["id"]))
+    # The confirm may have completed it (the setup_intent.succeeded handler): read it again.
+    session = checkout_sessions.settle(ctx, load(ctx, ctx.uow.checkout_sessions, "checkout session",
+                                                 session.id))
+    if session.status == Status.COMPLETE:
+        return Page(kind="redirect", redirect_to=rules.success_redirect(session.success_url, session.id))
     if result["status"] == "requires_action":
         url = ((result.get("next_action") or {}).get("challenge_redirect") or {}).get("url")
         if url:
             return Page(kind="redirect", redirect_to=url)
-    return _page_for(ctx, row, redirect_status=None)
+    return _page_for(ctx, session, redirect_status=None)

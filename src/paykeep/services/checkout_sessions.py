@@ -11,14 +11,15 @@ import hmac
 from typing import Any
 
 from paykeep.domain import checkout_sessions as rules
-from paykeep.domain.checkout_sessions import CheckoutSessionAction as Action
+from paykeep.domain.checkout_sessions import CheckoutSession
+from paykeep.domain.checkout_sessions import CheckoutSessionStatus as Status
 from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ParameterInvalid, ParameterMissing
 from paykeep.domain.events import DomainEvent
 from paykeep.domain.metadata import merge_metadata
 from paykeep.services import customers, setup_intents
 from paykeep.services.common import blank_to_none, load, page
-from paykeep.services.ports import Caller, Context, Deps
+from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
 from paykeep.wire.checkout_sessions import CheckoutSessionCreate, CheckoutSessionList, render_checkout_session
 from paykeep.wire.customers import CustomerCreate
@@ -38,19 +39,23 @@ def url_key(deps: Deps, session_id: str) -> str:
     return deps.secrets.keyed_hash("lookup", f"checkout_session_url:{session_id}".encode())[:_URL_KEY_CHARS]
 
 
-def hosted_url(deps: Deps, row: dict[str, Any]) -> str:
+def hosted_url(deps: Deps, session: CheckoutSession) -> str:
     """`<public url>/checkout/setup/cs_test_<digits>?key=<key>`, like WooshPay's hosted setup page."""
-    path_id = rules.hosted_id(row["id"], row["livemode"])
-    return f"{deps.public_url.rstrip('/')}/checkout/setup/{path_id}?key={url_key(deps, row['id'])}"
+    return _hosted_url(deps, session.id, session.livemode)
+
+
+def _hosted_url(deps: Deps, session_id: str, livemode: bool) -> str:
+    path_id = rules.hosted_id(session_id, livemode)
+    return f"{deps.public_url.rstrip('/')}/checkout/setup/{path_id}?key={url_key(deps, session_id)}"
 
 
 def key_matches(deps: Deps, session_id: str, key: str) -> bool:
     return hmac.compare_digest(url_key(deps, session_id).encode(), (key or "").encode())
 
 
-def with_url(deps: Deps, row: dict[str, Any]) -> dict[str, Any]:
-    row["url"] = hosted_url(deps, row)
-    return row
+def render(deps: Deps, session: CheckoutSession) -> dict[str, Any]:
+    """The session's JSON object with its hosted `url` (API responses, events, the dashboard)."""
+    return render_checkout_session(session, url=hosted_url(deps, session))
 
 
 # -- API use cases --------------------------------------------------------------------------------------
@@ -102,7 +107,7 @@ def _customer_for(ctx: Context, params: CheckoutSessionCreate) -> tuple[Customer
 
 
 def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
-                            mode_required: bool) -> dict[str, Any]:
+                            mode_required: bool) -> CheckoutSession:
     """POST /v1/checkout/sessions (mode required) and POST /v1/checkout/sessions/setup (mode optional).
 
     The session owns a SetupIntent from the start (setup_intent.created fires now); the intent's return_url is
@@ -118,111 +123,109 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
     client_reference_id = blank_to_none(params.client_reference_id)
     customer, creation = _customer_for(ctx, params)
     now = ctx.now_ms()
-    row: dict[str, Any] = {
-        "id": ctx.new_id("cs"),
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": now,
-        "metadata": metadata,
-        "mode": mode,
-        "status": rules.CheckoutSessionStatus.OPEN.value,
-        "customer": customer.id,
-        "customer_creation": creation,
-        "customer_email": blank_to_none(params.customer_email),
-        "customer_details": {
+    session_id = ctx.new_id("cs")
+    intent = setup_intents.create_setup_intent(ctx, SetupIntentCreate.model_validate({  # setup_intent.created
+        "customer": customer.id, "usage": "off_session", "payment_method_types": ["card"],
+        "return_url": _hosted_url(ctx.deps, session_id, ctx.caller.livemode), "metadata": metadata or None,
+    }))
+    assert not isinstance(intent, Declined)  # not confirmed: never Declined
+    session = CheckoutSession(
+        id=session_id,
+        account_id=ctx.caller.account_id,
+        livemode=ctx.caller.livemode,
+        created=now,
+        metadata=metadata,
+        mode=mode,
+        status=Status.OPEN,
+        customer=customer.id,
+        customer_creation=creation,
+        customer_email=blank_to_none(params.customer_email),
+        customer_details={
             "email": customer.email,
             "name": customer.name,
             "phone": customer.phone,
             "address": customer.address,
         },
-        "success_url": success_url,
-        "cancel_url": cancel_url,
-        "client_reference_id": client_reference_id,
-        "payment_method_types": types,
-        "expires_at": rules.expires_at(now),
-        "completed_at": None,
-    }
-    with_url(ctx.deps, row)
-    intent = setup_intents.create_setup_intent(ctx, SetupIntentCreate.model_validate({  # setup_intent.created
-        "customer": customer.id, "usage": "off_session", "payment_method_types": ["card"],
-        "return_url": row["url"], "metadata": metadata or None,
-    }))
-    assert isinstance(intent, dict)  # not confirmed: never Declined
-    row["setup_intent"] = intent["id"]
-    ctx.uow.checkout_sessions.insert({k: v for k, v in row.items() if k != "url"})
-    return row
+        setup_intent=intent["id"],
+        success_url=success_url,
+        cancel_url=cancel_url,
+        client_reference_id=client_reference_id,
+        payment_method_types=types,
+        expires_at=rules.expires_at(now),
+        completed_at=None,
+    )
+    ctx.uow.checkout_sessions.add(session)
+    return session
 
 
-def retrieve_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
+def retrieve_checkout_session(ctx: Context, session_id: str) -> CheckoutSession:
     """GET /v1/checkout/sessions/{id}"""
-    return with_url(ctx.deps, load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id))
+    return load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id)
 
 
-def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[list[dict[str, Any]], bool]:
+def list_checkout_sessions(ctx: Context, params: CheckoutSessionList) -> tuple[list[CheckoutSession], bool]:
     """GET /v1/checkout/sessions (newest first; customer, setup_intent, status, created filters)."""
     status = blank_to_none(params.status)
-    if status is not None and status not in {s.value for s in rules.CheckoutSessionStatus}:
+    if status is not None and status not in {s.value for s in Status}:
         raise ParameterInvalid("status", "Invalid status: must be one of open, complete, expired.")
-    rows, has_more = page(ctx, ctx.uow.checkout_sessions, "checkout session", params,
-                          customer=blank_to_none(params.customer),
-                          setup_intent=blank_to_none(params.setup_intent),
-                          status=status, **created_filters(params.created))
-    return [with_url(ctx.deps, r) for r in rows], has_more
+    return page(ctx, ctx.uow.checkout_sessions, "checkout session", params,
+                customer=blank_to_none(params.customer),
+                setup_intent=blank_to_none(params.setup_intent),
+                status=status, **created_filters(params.created))
 
 
-def expire_checkout_session(ctx: Context, session_id: str) -> dict[str, Any]:
+def expire_checkout_session(ctx: Context, session_id: str) -> CheckoutSession:
     """POST /v1/checkout/sessions/{id}/expire: only an open session; its SetupIntent is canceled."""
-    row = load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id, for_update=True)
-    if settle(ctx, row):  # the card was saved already: the session is complete, not expirable
-        rules.next_status(row["status"], Action.EXPIRE)
-    expire_open_session(ctx, row)
-    return with_url(ctx.deps, row)
+    session = settle(ctx, load(ctx, ctx.uow.checkout_sessions, "checkout session", session_id,
+                               for_update=True))
+    # A session whose card was saved meanwhile is complete now, not expirable: expired() says so (a 400).
+    return expire_open_session(ctx, session)
 
 
 # -- transitions ----------------------------------------------------------------------------------------
-def _change_status(ctx: Context, row: dict[str, Any], action: Action, extra: dict[str, Any]) -> None:
-    values = {"status": rules.next_status(row["status"], action).value, **extra}
-    ctx.uow.checkout_sessions.update(row["id"], values)
-    row.update(values)
-
-
-def expire_open_session(ctx: Context, row: dict[str, Any]) -> None:
+def expire_open_session(ctx: Context, session: CheckoutSession) -> CheckoutSession:
     """open -> expired (checkout.session.expired); the SetupIntent, unless it succeeded, is canceled."""
-    _change_status(ctx, row, Action.EXPIRE, {})
-    intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+    expired = session.expired()
+    ctx.uow.checkout_sessions.save(expired)
+    intent = ctx.uow.setup_intents.get(ctx.scope, session.setup_intent)
     if intent is not None and intent["status"] not in _NOT_CANCELABLE:
         abandoned = SetupIntentCancel(cancellation_reason="abandoned")
         setup_intents.cancel_setup_intent(ctx, intent["id"], abandoned)
-    ctx.emit("checkout.session.expired", render_checkout_session(with_url(ctx.deps, row)))
+    ctx.emit("checkout.session.expired", render(ctx.deps, expired), row=expired)
+    return expired
 
 
-def complete(ctx: Context, row: dict[str, Any], intent: dict[str, Any]) -> None:
-    """The session's SetupIntent succeeded: the session is complete (checkout.session.completed)."""
-    details = dict(row.get("customer_details") or {})
+def complete(ctx: Context, session: CheckoutSession, intent: Any) -> CheckoutSession:
+    """The session's SetupIntent (an entity or a row: read by name) succeeded: the session is complete
+    (checkout.session.completed)."""
+    details = dict(session.customer_details or {})
     pm_id = intent.get("payment_method")
     pm = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
     if pm is not None and not details.get("name"):
         details["name"] = (pm.get("billing_details") or {}).get("name")
-    _change_status(ctx, row, Action.COMPLETE, {"completed_at": ctx.now_ms(), "customer_details": details})
-    ctx.emit("checkout.session.completed", render_checkout_session(with_url(ctx.deps, row)))
+    completed = session.completed(ctx.now_ms(), details)
+    ctx.uow.checkout_sessions.save(completed)
+    ctx.emit("checkout.session.completed", render(ctx.deps, completed), row=completed)
+    return completed
 
 
-def settle(ctx: Context, row: dict[str, Any]) -> bool:
-    """Complete an open session whose SetupIntent has succeeded; True when the session is complete."""
-    if row["status"] == rules.CheckoutSessionStatus.OPEN:
-        intent = ctx.uow.setup_intents.get(ctx.scope, row["setup_intent"])
+def settle(ctx: Context, session: CheckoutSession) -> CheckoutSession:
+    """Complete an open session whose SetupIntent has succeeded; the session as it is now."""
+    if session.status == Status.OPEN:
+        intent = ctx.uow.setup_intents.get(ctx.scope, session.setup_intent)
         if intent is not None and intent["status"] == "succeeded":
-            complete(ctx, row, intent)
-    return bool(row["status"] == rules.CheckoutSessionStatus.COMPLETE)
+            return complete(ctx, session, intent)
+    return session
 
 
 def on_setup_intent_succeeded(ctx: Context, event: DomainEvent) -> None:
     """The handler of `setup_intent.succeeded` (registered by bootstrap): a Checkout Session owning the intent
     completes in the same transaction (checkout.session.completed), whether the confirm came from its hosted
     page, the challenge page or the API."""
-    intent = dict(event.row) if event.row is not None else event.object
-    for row in ctx.uow.checkout_sessions.find(ctx.scope, setup_intent=intent["id"], status="open"):
-        complete(ctx, row, intent)
+    intent = event.row if event.row is not None else event.object
+    owners = ctx.uow.checkout_sessions.find(ctx.scope, setup_intent=intent["id"], status=Status.OPEN.value)
+    for session in owners:
+        complete(ctx, session, intent)
 
 
 # -- the timed job --------------------------------------------------------------------------------------
@@ -236,14 +239,15 @@ def expire_due_sessions(deps: Deps, *, batch: int = EXPIRY_BATCH, max_batches: i
     for _ in range(max_batches):
         now = deps.clock.now_ms()
         with deps.begin(write=False) as uow:
-            due = uow.checkout_sessions.find(None, limit=batch, status="open", expires_at__lte=now)
+            due = uow.checkout_sessions.find(None, limit=batch, status=Status.OPEN.value, expires_at__lte=now)
         for candidate in due:
-            with transaction(deps, Caller(candidate["account_id"], candidate["livemode"])) as ctx:
-                row = ctx.uow.checkout_sessions.get(ctx.scope, candidate["id"], for_update=True)
-                if row is None or row["status"] != "open" or row["expires_at"] > now:
+            with transaction(deps, Caller(candidate.account_id, candidate.livemode)) as ctx:
+                session = ctx.uow.checkout_sessions.get(ctx.scope, candidate.id, for_update=True)
+                if session is None or session.status != Status.OPEN or session.expires_at > now:
                     continue
-                if not settle(ctx, row):
-                    expire_open_session(ctx, row)
+                session = settle(ctx, session)
+                if session.status == Status.OPEN:
+                    expire_open_session(ctx, session)
                     handled += 1
         if len(due) < batch:
             break

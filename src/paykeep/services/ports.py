@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
 from paykeep.domain.entity import Entity
 from paykeep.domain.events import DomainEvent
@@ -122,7 +123,7 @@ class UnitOfWork(Protocol):
     @property
     def challenges(self) -> Rows: ...
     @property
-    def checkout_sessions(self) -> Rows: ...
+    def checkout_sessions(self) -> Entities[CheckoutSession]: ...
     @property
     def webhook_endpoints(self) -> Rows: ...
     @property

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from paykeep.domain.checkout_sessions import MAX_CLIENT_REFERENCE_ID
+from paykeep.domain.checkout_sessions import MAX_CLIENT_REFERENCE_ID, CheckoutSession, CheckoutSessionStatus
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata
 
 
@@ -38,38 +38,38 @@ class CheckoutSessionList(ListParams):
     created: CreatedFilter | int | None = None
 
 
-def render_checkout_session(row: dict[str, Any]) -> dict[str, Any]:
-    """The session as the API shows it. `url` is set by the service (it needs the public URL and a key)."""
-    is_open = row["status"] == "open"
+def render_checkout_session(session: CheckoutSession, *, url: str | None = None) -> dict[str, Any]:
+    """The session as the API shows it. `url` is its hosted link (services/checkout_sessions.py `render`
+    computes it: it needs the public URL and a key); shown while the session is open, null after."""
     return {
-        "id": row["id"],
+        "id": session.id,
         "object": "checkout.session",
         "after_expiration": None,
         "allow_promotion_codes": None,
         "amount_subtotal": None,
         "amount_total": None,
         "billing_address_collection": None,
-        "cancel_url": row.get("cancel_url"),
-        "client_reference_id": row.get("client_reference_id"),
-        "created": row["created"],
+        "cancel_url": session.cancel_url,
+        "client_reference_id": session.client_reference_id,
+        "created": session.created,
         "currency": None,
-        "customer": row["customer"],
-        "customer_creation": row.get("customer_creation"),
-        "customer_details": row.get("customer_details"),
-        "customer_email": row.get("customer_email"),
-        "expires_at": row["expires_at"],
-        "livemode": row["livemode"],
-        "live_mode": row["livemode"],  # WooshPay's setup-mode example carries both spellings
+        "customer": session.customer,
+        "customer_creation": session.customer_creation,
+        "customer_details": session.customer_details,
+        "customer_email": session.customer_email,
+        "expires_at": session.expires_at,
+        "livemode": session.livemode,
+        "live_mode": session.livemode,  # WooshPay's setup-mode example carries both spellings
         "locale": None,
-        "metadata": row.get("metadata") or {},
-        "mode": row["mode"],
+        "metadata": session.metadata or {},
+        "mode": session.mode,
         "payment_intent": None,
         "payment_link": None,
-        "payment_method_types": list(row.get("payment_method_types") or ["card"]),
+        "payment_method_types": list(session.payment_method_types or ["card"]),
         "payment_status": "no_payment_required",
-        "setup_intent": row["setup_intent"],
-        "status": row["status"],
-        "success_url": row["success_url"],
+        "setup_intent": session.setup_intent,
+        "status": session.status.value,
+        "success_url": session.success_url,
         "ui_mode": "hosted",
-        "url": row.get("url") if is_open else None,
+        "url": url if session.status == CheckoutSessionStatus.OPEN else None,
     }

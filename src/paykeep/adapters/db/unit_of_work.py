@@ -22,6 +22,7 @@ from paykeep.adapters.db.repositories import (
 )
 from paykeep.adapters.db.repository import TableRepository
 from paykeep.adapters.db.tables import metadata
+from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
 
 _T = metadata.tables
@@ -82,8 +83,8 @@ class SqlUnitOfWork:
         return self._rows("challenges")
 
     @cached_property
-    def checkout_sessions(self) -> TableRepository:
-        return self._rows("checkout_sessions")
+    def checkout_sessions(self) -> EntityRepository[CheckoutSession]:
+        return EntityRepository(self._rows("checkout_sessions"), CheckoutSession)
 
     @cached_property
     def webhook_endpoints(self) -> TableRepository:

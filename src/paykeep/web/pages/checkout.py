@@ -68,31 +68,31 @@ def _render(deps: Deps, template: str, status: int, redirect_targets: tuple[str,
 def _respond(deps: Deps, page: Page) -> Response:
     if page.kind == "redirect" and page.redirect_to:
         return redirect_response(page.redirect_to, 303)
-    session = page.session or {}
+    session = page.session
     merchant = page.merchant_name or "paykeep"
-    livemode = bool(session.get("livemode"))
-    if page.kind != "form":
+    if page.kind != "form" or session is None:
         icon, heading, message, link_text = _CLOSED[page.closed or "not_found"]
         link = None
-        if page.closed == "complete":
-            link = success_redirect(session["success_url"], session["id"])
-        elif page.closed in ("expired", "unavailable"):
-            link = session.get("cancel_url") or _merchant_home(session.get("success_url"))
+        if session is not None and page.closed == "complete":
+            link = success_redirect(session.success_url, session.id)
+        elif session is not None and page.closed in ("expired", "unavailable"):
+            link = session.cancel_url or _merchant_home(session.success_url)
         return _render(deps, "checkout_closed.html", page.status_code, (), title=heading,
                        merchant_name=merchant,
-                       livemode=livemode if session else True, icon=icon, heading=heading,
+                       livemode=session.livemode if session is not None else True, icon=icon, heading=heading,
                        message=message.format(merchant=merchant), link_url=link,
                        link_text=link_text.format(merchant=merchant))
     action = checkout_sessions.hosted_url(deps, session)
     year_now, month_now = checkout_page.year_month(deps)
     values = {"exp_month": "", "exp_year": "", "name": "", **page.values}
     return _render(
-        deps, "checkout.html", page.status_code, (session["success_url"],),
-        title="Save a card", merchant_name=merchant, livemode=livemode, action=urlsplit(action).path + "?" +
-        urlsplit(action).query, csrf_token=checkout_page.csrf_token(deps, session["id"]),
+        deps, "checkout.html", page.status_code, (session.success_url,),
+        title="Save a card", merchant_name=merchant, livemode=session.livemode,
+        action=urlsplit(action).path + "?" + urlsplit(action).query,
+        csrf_token=checkout_page.csrf_token(deps, session.id),
         messages=checkout_page.MESSAGES, errors=page.errors, form_error=_form_error(page), values=values,
-        notice_url=page.notice_url, cancel_url=session.get("cancel_url"),
-        customer_email=(session.get("customer_details") or {}).get("email"), year_now=year_now,
+        notice_url=page.notice_url, cancel_url=session.cancel_url,
+        customer_email=(session.customer_details or {}).get("email"), year_now=year_now,
         month_now=month_now,
     )
 

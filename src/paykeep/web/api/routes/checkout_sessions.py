@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Response
 
+from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.services import checkout_sessions
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
@@ -20,12 +24,17 @@ router = APIRouter(prefix="/v1/checkout/sessions", tags=["checkout sessions"], r
 register_expandable("cs", "checkout_sessions", render_checkout_session)
 
 
+def _renderer(api: Api) -> Callable[[CheckoutSession], dict[str, Any]]:
+    """The session's JSON with its hosted url (computed from the server's public URL, never stored)."""
+    return lambda session: checkout_sessions.render(api.deps, session)
+
+
 @router.post("/setup", **body_doc(CheckoutSessionCreate))
 def create_setup_checkout_session(api: Api) -> Response:
     """The seed's path: a setup-mode session (`mode` may be omitted)."""
     p = api.params(CheckoutSessionCreate)
     return api.execute(lambda ctx: checkout_sessions.create_checkout_session(ctx, p, mode_required=False),
-                       render_checkout_session, p.expand)
+                       _renderer(api), p.expand)
 
 
 @router.post("", **body_doc(CheckoutSessionCreate))
@@ -33,14 +42,14 @@ def create_checkout_session(api: Api) -> Response:
     """Stripe's path: `mode=setup` is required (other modes are refused with a clear 400)."""
     p = api.params(CheckoutSessionCreate)
     return api.execute(lambda ctx: checkout_sessions.create_checkout_session(ctx, p, mode_required=True),
-                       render_checkout_session, p.expand)
+                       _renderer(api), p.expand)
 
 
 @router.get("", **body_doc(CheckoutSessionList, query=True))
 async def list_checkout_sessions(api: Api) -> Response:
     return await api.list(
         CheckoutSessionList, lambda ctx, p: checkout_sessions.list_checkout_sessions(ctx, p),
-        render_checkout_session,
+        _renderer(api),
     )
 
 
@@ -48,7 +57,7 @@ async def list_checkout_sessions(api: Api) -> Response:
 async def retrieve_checkout_session(session_id: str, api: Api) -> Response:
     return await api.read(
         CheckoutSessionRetrieve, lambda ctx, p: checkout_sessions.retrieve_checkout_session(ctx, session_id),
-        render_checkout_session,
+        _renderer(api),
     )
 
 
@@ -56,4 +65,4 @@ async def retrieve_checkout_session(session_id: str, api: Api) -> Response:
 def expire_checkout_session(session_id: str, api: Api) -> Response:
     p = api.params(CheckoutSessionExpire)
     return api.execute(lambda ctx: checkout_sessions.expire_checkout_session(ctx, session_id),
-                       render_checkout_session, p.expand)
+                       _renderer(api), p.expand)

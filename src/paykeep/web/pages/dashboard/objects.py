@@ -51,10 +51,9 @@ def _refund(ctx: Context, object_id: str) -> dict[str, Any]:
 
 
 def _checkout_session(ctx: Context, object_id: str) -> dict[str, Any]:
-    from paykeep.services.checkout_sessions import retrieve_checkout_session
-    from paykeep.wire.checkout_sessions import render_checkout_session
+    from paykeep.services.checkout_sessions import render, retrieve_checkout_session
 
-    return render_checkout_session(retrieve_checkout_session(ctx, object_id))
+    return render(ctx.deps, retrieve_checkout_session(ctx, object_id))
 
 
 KINDS: dict[str, ObjectKind] = {
