@@ -14,10 +14,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from paykeep.domain.challenges import (
     LIFETIME_MS,
     TOKEN_LENGTH,
+    Challenge,
     ChallengeOutcome,
     ChallengeStatus,
     ChallengeUnavailable,
-    answer,
 )
 from paykeep.domain.ids import random_token
 from paykeep.services.accounts import account_name
@@ -54,72 +54,72 @@ def start_challenge(ctx: Context, *, intent_type: str, intent_id: str, payment_m
         raise ValueError(f"no challenge for intent type {intent_type!r}")
     now = ctx.now_ms()
     for old in ctx.uow.challenges.find(None, intent_id=intent_id, status=ChallengeStatus.PENDING.value):
-        ctx.uow.challenges.update(old["id"], {"status": ChallengeStatus.EXPIRED.value})
+        ctx.uow.challenges.save(old.superseded())
     challenge_id = ctx.new_id("tds")
     # Shaped like a client secret so log redaction masks it wherever the URL is logged.
     token = f"{challenge_id}_secret_{random_token(TOKEN_LENGTH)}"
-    ctx.uow.challenges.insert({
-        "id": challenge_id,
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": now,
-        "token_hash": _token_hash(ctx.deps, token),
-        "intent_type": intent_type,
-        "intent_id": intent_id,
-        "payment_method_id": payment_method_id,
-        "return_url": return_url,
-        "amount": amount,
-        "currency": currency,
-        "status": ChallengeStatus.PENDING.value,
-        "expires_at": now + LIFETIME_MS,
-        "answered_at": None,
-    })
+    ctx.uow.challenges.add(Challenge(
+        id=challenge_id,
+        account_id=ctx.caller.account_id,
+        livemode=ctx.caller.livemode,
+        created=now,
+        token_hash=_token_hash(ctx.deps, token),
+        intent_type=intent_type,
+        intent_id=intent_id,
+        payment_method_id=payment_method_id,
+        return_url=return_url,
+        amount=amount,
+        currency=currency,
+        status=ChallengeStatus.PENDING,
+        expires_at=now + LIFETIME_MS,
+        answered_at=None,
+    ))
     return f"{ctx.deps.public_url}/3ds/{token}"
 
 
 def view_challenge(deps: Deps, token: str) -> ChallengeView:
     """GET <challenge url>: what to show, or ChallengeUnavailable (unknown, answered, expired)."""
     with deps.begin(write=False) as uow:
-        row = _pending(uow, deps, token)
-        pm = uow.payment_methods.get_by_id(row["payment_method_id"])
+        challenge = _pending(uow, deps, token)
+        pm = uow.payment_methods.get_by_id(challenge.payment_method_id)
         return ChallengeView(
-            merchant_name=account_name(uow, row["account_id"]),
-            livemode=row["livemode"],
-            intent_type=row["intent_type"],
-            amount=row["amount"],
-            currency=row["currency"],
+            merchant_name=account_name(uow, challenge.account_id),
+            livemode=challenge.livemode,
+            intent_type=challenge.intent_type,
+            amount=challenge.amount,
+            currency=challenge.currency,
             card_brand=pm["card_brand"] if pm else None,
             card_last4=pm["card_last4"] if pm else None,
-            return_url=row["return_url"],
-            onward_url=_onward_url(uow, row),
+            return_url=challenge.return_url,
+            onward_url=_onward_url(uow, challenge),
         )
 
 
-def _onward_url(uow: Any, row: dict[str, Any]) -> str | None:
-    if row["intent_type"] != "setup_intent":
+def _onward_url(uow: UnitOfWork, challenge: Challenge) -> str | None:
+    if challenge.intent_type != "setup_intent":
         return None
-    sessions = uow.checkout_sessions.find(None, limit=1, setup_intent=row["intent_id"])
-    return str(sessions[0]["success_url"]) if sessions else None
+    sessions = uow.checkout_sessions.find(None, limit=1, setup_intent=challenge.intent_id)
+    return sessions[0].success_url if sessions else None
 
 
-def record_answer(uow: UnitOfWork, deps: Deps, token: str, outcome: str) -> dict[str, Any]:
+def record_answer(uow: UnitOfWork, deps: Deps, token: str, outcome: str) -> Challenge:
     """The cardholder's answer (`outcome=complete|fail`) to a pending challenge, recorded under its row lock;
-    returns the challenge. An unknown, answered or expired challenge is ChallengeUnavailable. What the answer
-    does to the intent is the attempt pipeline's (services/attempts.py `answer_challenge`)."""
+    returns the answered challenge. An unknown, answered or expired challenge is ChallengeUnavailable. What
+    the answer does to the intent is the attempt pipeline's (services/attempts.py `answer_challenge`)."""
     if outcome not in (ChallengeOutcome.COMPLETE, ChallengeOutcome.FAIL):
         raise ChallengeUnavailable("invalid")
     found = find(uow, deps, token)
-    row = uow.challenges.get((found["account_id"], found["livemode"]), found["id"], for_update=True)
-    if row is None:  # deleted with its account meanwhile
+    challenge = uow.challenges.get((found.account_id, found.livemode), found.id, for_update=True)
+    if challenge is None:  # deleted with its account meanwhile
         raise ChallengeUnavailable("unknown")
-    now = deps.clock.now_ms()
-    status = answer(row["status"], ChallengeOutcome(outcome), expires_at=row["expires_at"], now_ms=now)
-    uow.challenges.update(row["id"], {"status": status.value, "answered_at": now})
-    return row
+    answered = challenge.answered(ChallengeOutcome(outcome), deps.clock.now_ms())
+    uow.challenges.save(answered)
+    return answered
 
 
-def return_url_with(return_url: str, intent_type: str, intent: dict[str, Any]) -> str:
-    """`return_url` plus `<type>`, `<type>_client_secret` and `redirect_status`, after any query it has."""
+def return_url_with(return_url: str, intent_type: str, intent: Any) -> str:
+    """`return_url` plus `<type>`, `<type>_client_secret` and `redirect_status`, after any query it has (the
+    intent, an entity or a row, is read by name)."""
     params = urlencode({
         intent_type: intent["id"],
         f"{intent_type}_client_secret": intent["client_secret"],
@@ -134,7 +134,7 @@ def _token_hash(deps: Deps, token: str) -> str:
     return deps.secrets.keyed_hash("lookup", b"3ds:" + token.encode())
 
 
-def find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
+def find(uow: UnitOfWork, deps: Deps, token: str) -> Challenge:
     if len(token) > _MAX_TOKEN or not _TOKEN.fullmatch(token):
         raise ChallengeUnavailable("unknown")
     rows = uow.challenges.find(None, limit=1, token_hash=_token_hash(deps, token))
@@ -143,10 +143,10 @@ def find(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
     return rows[0]
 
 
-def _pending(uow: UnitOfWork, deps: Deps, token: str) -> dict[str, Any]:
-    row = find(uow, deps, token)
-    if row["status"] != ChallengeStatus.PENDING:
-        raise ChallengeUnavailable("expired" if row["status"] == ChallengeStatus.EXPIRED else "answered")
-    if deps.clock.now_ms() >= row["expires_at"]:
+def _pending(uow: UnitOfWork, deps: Deps, token: str) -> Challenge:
+    challenge = find(uow, deps, token)
+    if challenge.status != ChallengeStatus.PENDING:
+        raise ChallengeUnavailable("expired" if challenge.status == ChallengeStatus.EXPIRED else "answered")
+    if deps.clock.now_ms() >= challenge.expires_at:
         raise ChallengeUnavailable("expired")
-    return row
+    return challenge

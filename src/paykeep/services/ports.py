@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
 from paykeep.domain.entity import Entity
@@ -121,7 +122,7 @@ class UnitOfWork(Protocol):
     @property
     def refunds(self) -> Rows: ...
     @property
-    def challenges(self) -> Rows: ...
+    def challenges(self) -> Entities[Challenge]: ...
     @property
     def checkout_sessions(self) -> Entities[CheckoutSession]: ...
     @property

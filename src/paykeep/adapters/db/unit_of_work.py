@@ -22,6 +22,7 @@ from paykeep.adapters.db.repositories import (
 )
 from paykeep.adapters.db.repository import TableRepository
 from paykeep.adapters.db.tables import metadata
+from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
 
@@ -79,8 +80,8 @@ class SqlUnitOfWork:
         return self._rows("refunds")
 
     @cached_property
-    def challenges(self) -> TableRepository:
-        return self._rows("challenges")
+    def challenges(self) -> EntityRepository[Challenge]:
+        return EntityRepository(self._rows("challenges"), Challenge)
 
     @cached_property
     def checkout_sessions(self) -> EntityRepository[CheckoutSession]:

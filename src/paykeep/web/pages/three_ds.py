@@ -94,15 +94,17 @@ def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:
     None when the link matches no challenge."""
     with deps.begin(write=False) as uow:
         try:
-            row = challenges.find(uow, deps, token)
+            challenge = challenges.find(uow, deps, token)
         except ChallengeUnavailable:
             return None
-        repository = getattr(uow, row["intent_type"] + "s")
-        intent = repository.get((row["account_id"], row["livemode"]), row["intent_id"])
-        merchant = account_name(uow, row["account_id"])
+        scope = (challenge.account_id, challenge.livemode)
+        intent: Any = (uow.setup_intents.get(scope, challenge.intent_id)
+                       if challenge.intent_type == "setup_intent"
+                       else uow.payment_intents.get(scope, challenge.intent_id))
+        merchant = account_name(uow, challenge.account_id)
     if intent is None:
         return None
-    return {"url": challenges.return_url_with(row["return_url"], row["intent_type"], intent),
+    return {"url": challenges.return_url_with(challenge.return_url, challenge.intent_type, intent),
             "text": f"Return to {merchant}"}
 
 
