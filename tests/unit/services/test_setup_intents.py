@@ -3,17 +3,26 @@ events in order (API.md §4, §4.2, §5)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ParameterMissing, UnexpectedState
+from paykeep.domain.setup_intents import SETUP_INTENT_TRANSITIONS, SetupIntentAction, SetupIntentStatus
 from paykeep.services import attempts, setup_intents
 from paykeep.services.ports import Declined
-from paykeep.wire.setup_intents import SetupIntentCancel, SetupIntentConfirm, SetupIntentCreate
+from paykeep.wire.setup_intents import (
+    SetupIntentCancel,
+    SetupIntentConfirm,
+    SetupIntentCreate,
+    SetupIntentUpdate,
+)
 from support.fakes import CHALLENGE, DECLINED, FRICTIONLESS, Fakes, card, challenge_token
 
+S = SetupIntentStatus
+A = SetupIntentAction
 RETURN_URL = "https://shop.example.test/back"
 
 
@@ -135,3 +144,85 @@ def test_cancel(fakes: Fakes) -> None:
                          SetupIntentCancel.model_validate({"cancellation_reason": "abandoned"}))
     assert (canceled["status"], canceled["cancellation_reason"]) == ("canceled", "abandoned")
     assert fakes.event_types(intent["id"]) == ["setup_intent.created", "setup_intent.canceled"]
+
+
+# -- every row of the transition table, through the use case that makes it, with its event -----------------
+Do = Callable[[Fakes, Any], Any]
+
+
+def _start(fakes: Fakes, status: S) -> Any:
+    """An intent in `status`, made through the use cases."""
+    if status is S.REQUIRES_PAYMENT_METHOD:
+        return _create(fakes)
+    if status is S.REQUIRES_CONFIRMATION:
+        return _create(fakes, payment_method_data=card(FRICTIONLESS))
+    if status is S.REQUIRES_ACTION:
+        return _create(fakes, confirm=True, payment_method_data=card(CHALLENGE), return_url=RETURN_URL)
+    raise AssertionError(status)
+
+
+def _update(**params: Any) -> Do:
+    return lambda fakes, si: fakes.run(setup_intents.update_setup_intent, si["id"],
+                                       SetupIntentUpdate.model_validate(params))
+
+
+def _confirm(number: str) -> Do:
+    return lambda fakes, si: fakes.run(setup_intents.confirm_setup_intent, si["id"],
+                                       SetupIntentConfirm.model_validate({
+                                           "payment_method_data": card(number), "return_url": RETURN_URL}))
+
+
+def _answer(outcome: str) -> Do:
+    return lambda fakes, si: attempts.answer_challenge(fakes.deps, challenge_token(si), outcome)
+
+
+def _cancel(fakes: Fakes, si: Any) -> Any:
+    return fakes.run(setup_intents.cancel_setup_intent, si["id"], SetupIntentCancel.model_validate({}))
+
+
+_ATTACH = _update(payment_method_data=card(FRICTIONLESS))
+_UPDATE = _update(payment_method_options={"card": {"request_three_d_secure": "any"}})
+RPM, RC, RA = S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION
+# (status, action) -> (the status the use case starts from, what it does, the status it ends in, the events).
+# A row into `processing` starts an attempt: the use case ends where the network's verdict leads. Attaching
+# or updating emits nothing (there is no setup_intent.updated in API.md §5).
+ROWS: dict[tuple[S, A], tuple[S, Do, S, list[str]]] = {
+    (RPM, A.ATTACH_PAYMENT_METHOD): (RPM, _ATTACH, RC, []),
+    (RC, A.ATTACH_PAYMENT_METHOD): (RC, _ATTACH, RC, []),
+    (RA, A.ATTACH_PAYMENT_METHOD): (RA, _ATTACH, RC, []),
+    (RPM, A.UPDATE): (RPM, _UPDATE, RPM, []),
+    (RC, A.UPDATE): (RC, _UPDATE, RC, []),
+    (RA, A.UPDATE): (RA, _UPDATE, RC, []),
+    (RPM, A.CONFIRM): (RPM, _confirm(FRICTIONLESS), S.SUCCEEDED, ["setup_intent.succeeded"]),
+    (RC, A.CONFIRM): (RC, _confirm(FRICTIONLESS), S.SUCCEEDED, ["setup_intent.succeeded"]),
+    (RA, A.CONFIRM): (RA, _confirm(FRICTIONLESS), S.SUCCEEDED, ["setup_intent.succeeded"]),
+    (S.PROCESSING, A.SUCCEED): (RPM, _confirm(FRICTIONLESS), S.SUCCEEDED, ["setup_intent.succeeded"]),
+    (S.PROCESSING, A.REQUIRE_ACTION): (RPM, _confirm(CHALLENGE), RA, ["setup_intent.requires_action"]),
+    (S.PROCESSING, A.FAIL): (RPM, _confirm(DECLINED), RPM, ["setup_intent.setup_failed"]),
+    (RA, A.AUTHENTICATE): (RA, _answer("complete"), S.SUCCEEDED, ["setup_intent.succeeded"]),
+    (RA, A.FAIL_AUTHENTICATION): (RA, _answer("fail"), RPM, ["setup_intent.setup_failed"]),
+    (RPM, A.CANCEL): (RPM, _cancel, S.CANCELED, ["setup_intent.canceled"]),
+    (RC, A.CANCEL): (RC, _cancel, S.CANCELED, ["setup_intent.canceled"]),
+    (RA, A.CANCEL): (RA, _cancel, S.CANCELED, ["setup_intent.canceled"]),
+}
+
+
+def test_every_row_of_the_table_has_a_case() -> None:
+    missing = sorted(f"{s}-{a}" for s, a in set(SETUP_INTENT_TRANSITIONS) - set(ROWS))
+    extra = sorted(f"{s}-{a}" for s, a in set(ROWS) - set(SETUP_INTENT_TRANSITIONS))
+    assert not missing and not extra, f"rows without a case here: {missing}; cases of no row: {extra}"
+
+
+@pytest.mark.parametrize(("row", "case"), list(ROWS.items()), ids=[f"{s}-{a}" for s, a in ROWS])
+def test_each_transition_emits_its_event(row: tuple[S, A], case: tuple[S, Do, S, list[str]]) -> None:
+    fakes = Fakes.make()
+    start, do, end, events = case
+    intent = _start(fakes, start)
+    assert intent["status"] == start
+    before = fakes.event_types(intent["id"])
+    do(fakes, intent)
+    after = fakes.uow.setup_intents.get(fakes.caller.scope, intent["id"])
+    assert after is not None and after["status"] == end
+    if SETUP_INTENT_TRANSITIONS[row] is not S.PROCESSING:
+        assert end is SETUP_INTENT_TRANSITIONS[row]  # the table's move, made by the use case
+    assert fakes.event_types(intent["id"])[len(before):] == events
