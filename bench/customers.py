@@ -112,7 +112,8 @@ def paykeep_env(workdir: Path) -> dict[str, str]:
         PAYKEEP_KEY_FILE=str(workdir / "paykeep.key"),
     )
     # compare settings
-    for name in ("PAYKEEP_SQLITE_SYNCHRONOUS", "PAYKEEP_LOG_LEVEL", "PAYKEEP_HTTP_PROTOCOL"):
+    for name in ("PAYKEEP_SQLITE_SYNCHRONOUS", "PAYKEEP_LOG_LEVEL", "PAYKEEP_HTTP_PROTOCOL",
+                 "PAYKEEP_FAST_PATH"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env
