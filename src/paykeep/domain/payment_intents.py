@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
+from paykeep.domain.entity import Entity
 from paykeep.domain.errors import UnexpectedState
 from paykeep.domain.intents import transition_table
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
@@ -110,3 +112,96 @@ def capture_amount(requested: int | None, capturable: int) -> int:
 
 def capture_deadline(authorized_at_ms: int) -> int:
     return authorized_at_ms + CAPTURE_WINDOW_MS
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIntent(Entity):
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    amount: int
+    currency: str
+    status: PaymentIntentStatus
+    client_secret: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    amount_capturable: int = 0
+    amount_received: int = 0
+    capture_method: str = "automatic"
+    confirmation_method: str = "automatic"
+    customer: str | None = None
+    payment_method: str | None = None
+    payment_method_types: list[str] = field(default_factory=lambda: ["card"])
+    payment_method_options: dict[str, Any] = field(default_factory=dict)
+    setup_future_usage: str | None = None
+    off_session: bool | None = None
+    return_url: str | None = None
+    description: str | None = None
+    merchant_order_id: str | None = None
+    receipt_email: str | None = None
+    shipping: dict[str, Any] | None = None
+    statement_descriptor: str | None = None
+    statement_descriptor_suffix: str | None = None
+    next_action: dict[str, Any] | None = None
+    last_payment_error: dict[str, Any] | None = None
+    latest_charge: str | None = None
+    cancellation_reason: str | None = None
+    canceled_at: int | None = None
+    capture_before: int | None = None  # set while requires_capture
+
+    def move(self, action: PaymentIntentAction, **changes: Any) -> PaymentIntent:
+        """The intent after `action`: its status through the transition table (400
+        payment_intent_unexpected_state when the table has no such move), and these other changes."""
+        return self.with_(status=next_status(self.status, action), **changes)
+
+    @property
+    def card_options(self) -> dict[str, Any]:
+        return dict((self.payment_method_options or {}).get("card") or {})
+
+    @property
+    def manual_capture(self) -> bool:
+        return self.capture_method == "manual" or self.card_options.get("capture_method") == "manual"
+
+    @property
+    def future_usage(self) -> str | None:
+        return self.setup_future_usage or self.card_options.get("setup_future_usage") or None
+
+
+@dataclass(frozen=True, slots=True)
+class Charge(Entity):
+    """One successful authorization of a PaymentIntent (at most one per intent)."""
+
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    payment_intent: str
+    amount: int
+    currency: str
+    payment_method_details: dict[str, Any]
+    status: str = "succeeded"
+    metadata: dict[str, str] = field(default_factory=dict)
+    amount_captured: int = 0
+    amount_refunded: int = 0
+    captured: bool = False
+    released: bool = False  # an uncaptured authorization let go
+    customer: str | None = None
+    payment_method: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refund(Entity):
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    payment_intent: str
+    charge: str
+    amount: int
+    currency: str
+    status: str = "succeeded"
+    metadata: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+    description: str | None = None
+    failure_reason: str | None = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
+from paykeep.domain.entity import Entity
 from paykeep.domain.errors import UnexpectedState
 from paykeep.domain.intents import transition_table
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
@@ -82,3 +84,29 @@ def next_status(status: str, action: SetupIntentAction) -> SetupIntentStatus:
         raise UnexpectedState(
             unexpected_state_message(status, action), code="setup_intent_unexpected_state"
         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class SetupIntent(Entity):
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    status: SetupIntentStatus
+    client_secret: str
+    usage: str = "off_session"
+    metadata: dict[str, str] = field(default_factory=dict)
+    customer: str | None = None
+    payment_method: str | None = None
+    description: str | None = None
+    payment_method_types: list[str] = field(default_factory=lambda: ["card"])
+    payment_method_options: dict[str, Any] = field(default_factory=dict)
+    return_url: str | None = None
+    next_action: dict[str, Any] | None = None
+    last_setup_error: dict[str, Any] | None = None
+    cancellation_reason: str | None = None
+
+    def move(self, action: SetupIntentAction, **changes: Any) -> SetupIntent:
+        """The intent after `action`: its status through the transition table (400
+        setup_intent_unexpected_state when the table has no such move), and these other changes."""
+        return self.with_(status=next_status(self.status, action), **changes)

@@ -18,33 +18,36 @@ services/payment_intents_confirm.py, registered by intent type in `Deps.intent_f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from paykeep.domain.card_network import Approved, ChallengeRequired, Verdict
 from paykeep.domain.card_network import Declined as NetworkDeclined
 from paykeep.domain.cards import Cvc
 from paykeep.domain.challenges import ChallengeOutcome, ChallengeUnavailable
 from paykeep.domain.errors import CardError, InvalidRequest, ParameterMissing, ResourceMissing
+from paykeep.domain.payment_intents import PaymentIntent
+from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.setup_intents import SetupIntent
 from paykeep.services import challenges, payment_methods
 from paykeep.services.challenges import start_challenge
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
 
-Row = dict[str, Any]
+I = TypeVar("I", SetupIntent, PaymentIntent)  # noqa: E741 - the intent type of an attempt
 
 
 @dataclass
-class Attempt:
-    """One attempt at the card network: the intent (a row changed in place, stored by the flow), its
-    PaymentMethod and, for a card sent in this very request, its CVC."""
+class Attempt(Generic[I]):
+    """One attempt at the card network: the intent as it stands (each step returns the next one; the flow
+    stores it), its PaymentMethod and, for a card sent in this very request, its CVC."""
 
-    intent: Row
-    payment_method: Row
+    intent: I
+    payment_method: PaymentMethod
     cvc: Cvc | None = None
     authenticated: bool = False  # the cardholder has just passed a challenge for this attempt
 
 
-class IntentFlow(Protocol):
+class IntentFlow(Protocol[I]):
     """What differs between the intents; everything else is the pipeline's."""
 
     intent_type: str  # "setup_intent" | "payment_intent": the challenge's intent_type
@@ -52,31 +55,31 @@ class IntentFlow(Protocol):
     authentication_failure_message: str
     return_url_missing: str  # the 400's message when a challenge is needed and there is no return_url
 
-    def load(self, ctx: Context, intent_id: str) -> Row:
+    def load(self, ctx: Context, intent_id: str) -> I:
         """The intent under its row lock (404 resource_missing)."""
 
-    def begin(self, intent: Row, *, authenticated: bool) -> None:
-        """Move to processing (confirm, or authenticate after a challenge)."""
+    def begin(self, intent: I, *, authenticated: bool) -> I:
+        """The intent in processing (confirm, or authenticate after a challenge)."""
 
-    def ask(self, ctx: Context, attempt: Attempt) -> Verdict:
+    def ask(self, ctx: Context, attempt: Attempt[I]) -> Verdict:
         """Ask the card network: verify (save a card) or authorize (take a payment)."""
 
-    def challenge_amount(self, intent: Row) -> tuple[int | None, str | None]:
+    def challenge_amount(self, intent: I) -> tuple[int | None, str | None]:
         """What the challenge page shows the cardholder: (amount, currency), or (None, None)."""
 
-    def approve(self, ctx: Context, attempt: Attempt) -> Row: ...
+    def approve(self, ctx: Context, attempt: Attempt[I]) -> I: ...
 
-    def require_action(self, ctx: Context, attempt: Attempt, next_action: dict[str, Any]) -> Row: ...
+    def require_action(self, ctx: Context, attempt: Attempt[I], next_action: dict[str, Any]) -> I: ...
 
-    def decline(self, ctx: Context, attempt: Attempt, error: CardError) -> Declined: ...
+    def decline(self, ctx: Context, attempt: Attempt[I], error: CardError) -> Declined: ...
 
-    def fail_authentication(self, ctx: Context, intent: Row, payment_method: Row | None) -> Row:
+    def fail_authentication(self, ctx: Context, intent: I, payment_method: PaymentMethod | None) -> I:
         """The cardholder failed (or abandoned) the challenge: the attempt ends without asking the network."""
 
 
 # -- step 1 ----------------------------------------------------------------------------------------------
 def payment_method_for(ctx: Context, *, payment_method: str | None, payment_method_data: Any,
-                       customer: str | None) -> tuple[Row, Cvc | None]:
+                       customer: str | None) -> tuple[PaymentMethod, Cvc | None]:
     """The attempt's PaymentMethod: created from `payment_method_data` (402 card_error when the card fails
     its form checks), else the existing `payment_method`, which must be usable and the customer's."""
     if payment_method_data is not None:
@@ -92,9 +95,9 @@ def payment_method_for(ctx: Context, *, payment_method: str | None, payment_meth
 
 
 # -- steps 2-4 -------------------------------------------------------------------------------------------
-def run(ctx: Context, flow: IntentFlow, attempt: Attempt) -> Row | Declined:
+def run(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> I | Declined:
     """One attempt, from processing to the status the network's verdict leads to."""
-    flow.begin(attempt.intent, authenticated=attempt.authenticated)
+    attempt.intent = flow.begin(attempt.intent, authenticated=attempt.authenticated)
     verdict = flow.ask(ctx, attempt)
     if isinstance(verdict, Approved):
         return flow.approve(ctx, attempt)
@@ -107,33 +110,37 @@ def run(ctx: Context, flow: IntentFlow, attempt: Attempt) -> Row | Declined:
     return flow.decline(ctx, attempt, error)
 
 
-def _challenge(ctx: Context, flow: IntentFlow, attempt: Attempt) -> dict[str, Any]:
+def _challenge(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> dict[str, Any]:
     """A 3-D Secure challenge for this attempt; its `next_action`. Without a return_url the whole request is
     refused (400, rolled back: nothing was saved or charged)."""
     intent = attempt.intent
-    return_url = intent.get("return_url")
+    return_url = intent.return_url
     if not return_url:
         raise ParameterMissing("return_url", flow.return_url_missing)
     amount, currency = flow.challenge_amount(intent)
-    url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent["id"],
-                          payment_method_id=attempt.payment_method["id"], return_url=return_url,
+    url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent.id,
+                          payment_method_id=attempt.payment_method.id, return_url=return_url,
                           amount=amount, currency=currency)
     return {"type": "challenge_redirect", "challenge_redirect": {"url": url, "return_url": return_url}}
 
 
 # -- step 5 ----------------------------------------------------------------------------------------------
-def complete_authentication(ctx: Context, intent_type: str, intent_id: str, succeeded: bool) -> Row:
+def complete_authentication(ctx: Context, intent_type: str, intent_id: str,
+                            succeeded: bool) -> SetupIntent | PaymentIntent:
     """The cardholder answered the challenge page: attempt again as authenticated, or fail the attempt.
     Returns the intent as it now stands (a declined attempt is committed, not raised)."""
     flow = flow_for(ctx, intent_type)
-    intent = flow.load(ctx, intent_id)
-    pm_id = intent.get("payment_method")
-    pm_row = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
-    if not succeeded or pm_row is None:
-        return flow.fail_authentication(ctx, intent, pm_row)
-    pm_row = payment_methods.usable_payment_method(ctx, pm_row["id"], customer_id=intent.get("customer"))
-    result = run(ctx, flow, Attempt(intent, pm_row, None, authenticated=True))
-    return result.row if isinstance(result, Declined) else result
+    return _complete(ctx, flow, flow.load(ctx, intent_id), succeeded)
+
+
+def _complete(ctx: Context, flow: IntentFlow[I], intent: I, succeeded: bool) -> I:
+    pm = ctx.uow.payment_methods.get(ctx.scope, intent.payment_method) if intent.payment_method else None
+    if not succeeded or pm is None:
+        return flow.fail_authentication(ctx, intent, pm)
+    pm = payment_methods.usable_payment_method(ctx, pm.id, customer_id=intent.customer)
+    result = run(ctx, flow, Attempt(intent, pm, None, authenticated=True))
+    found: I = result.row if isinstance(result, Declined) else result
+    return found
 
 
 def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | None = None) -> str:
@@ -153,8 +160,8 @@ def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | 
     return challenges.return_url_with(challenge["return_url"], challenge["intent_type"], intent)
 
 
-def flow_for(ctx: Context, intent_type: str) -> IntentFlow:
-    flow: IntentFlow | None = ctx.deps.intent_flows.get(intent_type)
+def flow_for(ctx: Context, intent_type: str) -> IntentFlow[Any]:
+    flow: IntentFlow[Any] | None = ctx.deps.intent_flows.get(intent_type)
     if flow is None:
         raise ResourceMissing(intent_type, intent_type)
     return flow

@@ -14,6 +14,7 @@ from paykeep.domain.metadata import merge_metadata
 from paykeep.domain.money import check_amount_cap, check_charge_amount, format_amount, normalise_currency
 from paykeep.domain.payment_intents import (
     AUTOMATIC_CANCELLATION,
+    PaymentIntent,
     PaymentIntentAction,
     PaymentIntentStatus,
     capture_amount,
@@ -22,13 +23,7 @@ from paykeep.domain.payment_intents import (
 from paykeep.services import attempts
 from paykeep.services.common import blank_to_none, load, model_or_none, page
 from paykeep.services.customers import live_customer
-from paykeep.services.payment_intents_confirm import (
-    confirm_loaded,
-    emit,
-    merge_card_options,
-    move,
-    store,
-)
+from paykeep.services.payment_intents_confirm import confirm_loaded, emit, merge_card_options, store
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
 from paykeep.wire.params import created_filters
@@ -63,7 +58,7 @@ def _payment_method_types(given: list[str] | None) -> list[str]:
     return ["card"]
 
 
-def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> dict[str, Any] | Declined:
+def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> PaymentIntent | Declined:
     """POST /v1/payment_intents (with confirm=true: create, then confirm in the same transaction)."""
     currency = normalise_currency(params.currency)
     amount = check_charge_amount(params.amount, currency)
@@ -71,171 +66,155 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> dict[str
     if not params.confirm and "off_session" in given:
         raise ParameterInvalid("off_session", "off_session can only be passed together with confirm=true.")
     customer = live_customer(ctx, params.customer).id if params.customer else None
-    row: dict[str, Any] = {
-        "id": ctx.new_id("pi"),
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": ctx.now_ms(),
-        "metadata": merge_metadata({}, params.metadata) if params.metadata is not None else {},
-        "amount": amount,
-        "currency": currency,
-        "status": S.REQUIRES_PAYMENT_METHOD.value,
-        "amount_capturable": 0,
-        "amount_received": 0,
-        "capture_method": params.capture_method or "automatic",
-        "confirmation_method": params.confirmation_method or "automatic",
-        "customer": customer,
-        "payment_method": None,
-        "payment_method_types": _payment_method_types(params.payment_method_types),
-        "payment_method_options": merge_card_options(None, params.payment_method_options),
-        "setup_future_usage": params.setup_future_usage or None,
-        "off_session": None,
-        "return_url": params.return_url or None,
-        "shipping": model_or_none(params.shipping),
-        "next_action": None,
-        "last_payment_error": None,
-        "latest_charge": None,
-        "cancellation_reason": None,
-        "canceled_at": None,
-        "capture_before": None,
+    intent_id = ctx.new_id("pi")
+    intent = PaymentIntent(
+        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
+        metadata=merge_metadata({}, params.metadata) if params.metadata is not None else {},
+        amount=amount, currency=currency, status=S.REQUIRES_PAYMENT_METHOD,
+        client_secret=client_secret_for(intent_id),
+        capture_method=params.capture_method or "automatic",
+        confirmation_method=params.confirmation_method or "automatic", customer=customer,
+        payment_method_types=_payment_method_types(params.payment_method_types),
+        payment_method_options=merge_card_options(None, params.payment_method_options),
+        setup_future_usage=params.setup_future_usage or None, return_url=params.return_url or None,
+        shipping=model_or_none(params.shipping),
         **{name: blank_to_none(getattr(params, name)) for name in _TEXT_FIELDS},
-    }
-    row["client_secret"] = client_secret_for(row["id"])
+    )
     if not params.confirm:
-        _set_payment_method(ctx, row, params)
-    ctx.uow.payment_intents.insert(row)
-    emit(ctx, "created", row)
+        intent = _set_payment_method(ctx, intent, params)
+    ctx.uow.payment_intents.add(intent)
+    emit(ctx, "created", intent)
     if params.confirm:
-        return confirm_loaded(ctx, row, params)
-    return row
+        return confirm_loaded(ctx, intent, params)
+    return intent
 
 
-def _set_payment_method(ctx: Context, row: dict[str, Any],
-                        params: PaymentIntentCreate | PaymentIntentUpdate) -> None:
+def _set_payment_method(ctx: Context, intent: PaymentIntent,
+                        params: PaymentIntentCreate | PaymentIntentUpdate) -> PaymentIntent:
     """A payment method given without confirming: the intent now requires_confirmation."""
     if params.payment_method_data is None and not params.payment_method:
-        return
-    pm_row, _cvc = attempts.payment_method_for(ctx, payment_method=params.payment_method or None,
-                                               payment_method_data=params.payment_method_data,
-                                               customer=row.get("customer"))
-    move(row, A.ATTACH_PAYMENT_METHOD)
-    row["payment_method"] = pm_row["id"]
+        return intent
+    pm, _cvc = attempts.payment_method_for(ctx, payment_method=params.payment_method or None,
+                                           payment_method_data=params.payment_method_data,
+                                           customer=intent.customer)
+    return intent.move(A.ATTACH_PAYMENT_METHOD, payment_method=pm.id)
 
 
-def retrieve_payment_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> dict[str, Any]:
+def retrieve_payment_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> PaymentIntent:
     """GET /v1/payment_intents/{id}; a publishable key must bring the intent's client_secret."""
-    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id)
+    intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id)
     if ctx.caller.publishable:
         if not client_secret:
             raise ParameterMissing("client_secret", "A publishable key may retrieve a PaymentIntent only "
                                                     "together with its client_secret.")
-        if not hmac.compare_digest(client_secret.encode(), row["client_secret"].encode()):
+        if not hmac.compare_digest(client_secret.encode(), intent.client_secret.encode()):
             raise InvalidRequest(
                 "The client_secret provided does not match the client_secret associated with the "
                 "PaymentIntent.",
                 code="payment_intent_invalid_parameter", param="client_secret",
             )
-    return row
+    return intent
 
 
-def update_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentUpdate) -> dict[str, Any]:
+def update_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentUpdate) -> PaymentIntent:
     """POST /v1/payment_intents/{id}: amounts and payment details only before authorization; text any time."""
-    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
     given = params.given()
     if given & set(_PAYMENT_FIELDS):
-        was = row["status"]
+        was = intent.status
         if params.payment_method or params.payment_method_data is not None:
-            _set_payment_method(ctx, row, params)  # -> requires_confirmation
+            intent = _set_payment_method(ctx, intent, params)  # -> requires_confirmation
         else:
-            move(row, A.UPDATE)
-        if was == S.REQUIRES_ACTION and row["status"] != S.REQUIRES_ACTION:
-            row["next_action"] = None
-        _apply_payment_fields(ctx, row, params, given)
-    for name in _TEXT_FIELDS:
-        if name in given:
-            row[name] = blank_to_none(getattr(params, name))
+            intent = intent.move(A.UPDATE)
+        if was == S.REQUIRES_ACTION and intent.status != S.REQUIRES_ACTION:
+            intent = intent.with_(next_action=None)
+        intent = _apply_payment_fields(ctx, intent, params, given)
+    values: dict[str, Any] = {name: blank_to_none(getattr(params, name)) for name in _TEXT_FIELDS
+                              if name in given}
     if "shipping" in given:
-        row["shipping"] = model_or_none(params.shipping)
+        values["shipping"] = model_or_none(params.shipping)
     if "metadata" in given:
-        row["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
-    store(ctx, row)
-    return row
+        values["metadata"] = merge_metadata(intent.metadata, params.metadata)
+    return store(ctx, intent.with_(**values))
 
 
-def _apply_payment_fields(ctx: Context, row: dict[str, Any], params: PaymentIntentUpdate,
-                          given: set[str]) -> None:
-    currency = normalise_currency(params.currency) if params.currency is not None else row["currency"]
-    amount = params.amount if params.amount is not None else row["amount"]
+def _apply_payment_fields(ctx: Context, intent: PaymentIntent, params: PaymentIntentUpdate,
+                          given: set[str]) -> PaymentIntent:
+    currency = normalise_currency(params.currency) if params.currency is not None else intent.currency
+    amount = params.amount if params.amount is not None else intent.amount
+    values: dict[str, Any] = {}
     if {"amount", "currency"} & given:
-        row["amount"], row["currency"] = check_charge_amount(amount, currency), currency
+        values.update(amount=check_charge_amount(amount, currency), currency=currency)
     if "customer" in given:
-        row["customer"] = live_customer(ctx, params.customer).id if params.customer else None
+        values["customer"] = live_customer(ctx, params.customer).id if params.customer else None
     if "payment_method_types" in given:
-        row["payment_method_types"] = _payment_method_types(params.payment_method_types)
+        values["payment_method_types"] = _payment_method_types(params.payment_method_types)
     if "payment_method_options" in given:
-        row["payment_method_options"] = merge_card_options(row.get("payment_method_options"),
-                                                           params.payment_method_options)
+        values["payment_method_options"] = merge_card_options(intent.payment_method_options,
+                                                              params.payment_method_options)
     if "capture_method" in given and params.capture_method:
-        row["capture_method"] = params.capture_method
+        values["capture_method"] = params.capture_method
     if "setup_future_usage" in given:
-        row["setup_future_usage"] = params.setup_future_usage or None
+        values["setup_future_usage"] = params.setup_future_usage or None
+    return intent.with_(**values)
 
 
 def confirm_payment_intent(ctx: Context, intent_id: str,
-                           params: PaymentIntentConfirm) -> dict[str, Any] | Declined:
+                           params: PaymentIntentConfirm) -> PaymentIntent | Declined:
     """POST /v1/payment_intents/{id}/confirm"""
-    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
-    return confirm_loaded(ctx, row, params)
+    intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    return confirm_loaded(ctx, intent, params)
 
 
-def capture_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCapture) -> dict[str, Any]:
+def capture_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCapture) -> PaymentIntent:
     """POST /v1/payment_intents/{id}/capture: all or part of the authorization; the rest is released."""
-    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
-    next_status(row["status"], A.CAPTURE)
-    capturable = row["amount_capturable"]
+    intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    next_status(intent.status, A.CAPTURE)
+    capturable = intent.amount_capturable
     amount = capture_amount(params.amount_to_capture, capturable)
-    check_amount_cap(amount, row["currency"], param="amount_to_capture")
+    check_amount_cap(amount, intent.currency, param="amount_to_capture")
     if amount > capturable:
         raise InvalidRequest(
-            f"The amount to capture ({format_amount(amount, row['currency'])}) is greater than the amount "
-            f"capturable ({format_amount(capturable, row['currency'])}).",
+            f"The amount to capture ({format_amount(amount, intent.currency)}) is greater than the amount "
+            f"capturable ({format_amount(capturable, intent.currency)}).",
             code="amount_too_large", param="amount_to_capture",
         )
-    move(row, A.CAPTURE)
-    row["amount_received"] = amount
-    row["amount_capturable"] = 0
-    row["capture_before"] = None
-    if params.metadata is not None:
-        row["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
-    if row.get("latest_charge"):
-        ctx.uow.charges.update(row["latest_charge"], {"amount_captured": amount, "captured": True})
-    store(ctx, row)
-    emit(ctx, "succeeded", row)
-    return row
+    metadata = intent.metadata if params.metadata is None else merge_metadata(intent.metadata,
+                                                                              params.metadata)
+    captured = intent.move(A.CAPTURE, amount_received=amount, amount_capturable=0, capture_before=None,
+                           metadata=metadata)
+    _change_charge(ctx, intent, amount_captured=amount, captured=True)
+    store(ctx, captured)
+    emit(ctx, "succeeded", captured)
+    return captured
 
 
-def cancel_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCancel) -> dict[str, Any]:
+def cancel_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCancel) -> PaymentIntent:
     """POST /v1/payment_intents/{id}/cancel: from any status but succeeded and canceled."""
-    row = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
-    _cancel(ctx, row, A.CANCEL, params.cancellation_reason)
-    return row
+    intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    return _cancel(ctx, intent, A.CANCEL, params.cancellation_reason)
 
 
-def _cancel(ctx: Context, row: dict[str, Any], action: PaymentIntentAction, reason: str | None) -> None:
-    was = row["status"]
-    move(row, action)
-    row["cancellation_reason"] = reason
-    row["canceled_at"] = ctx.now_ms()
-    row["amount_capturable"] = 0
-    row["capture_before"] = None
-    row["next_action"] = None
-    if was == S.REQUIRES_CAPTURE and row.get("latest_charge"):
-        ctx.uow.charges.update(row["latest_charge"], {"released": True, "amount_refunded": row["amount"]})
-    store(ctx, row)
-    emit(ctx, "canceled", row)
+def _cancel(ctx: Context, intent: PaymentIntent, action: PaymentIntentAction,
+            reason: str | None) -> PaymentIntent:
+    canceled = intent.move(action, cancellation_reason=reason, canceled_at=ctx.now_ms(), amount_capturable=0,
+                           capture_before=None, next_action=None)
+    if intent.status == S.REQUIRES_CAPTURE:
+        _change_charge(ctx, intent, released=True, amount_refunded=intent.amount)
+    store(ctx, canceled)
+    emit(ctx, "canceled", canceled)
+    return canceled
 
 
-def list_payment_intents(ctx: Context, params: PaymentIntentList) -> tuple[list[dict[str, Any]], bool]:
+def _change_charge(ctx: Context, intent: PaymentIntent, **changes: Any) -> None:
+    """The intent's charge (its one successful authorization), if it has one, with these changes."""
+    if intent.latest_charge:
+        charge = ctx.uow.charges.get(ctx.scope, intent.latest_charge)
+        if charge is not None:
+            ctx.uow.charges.save(charge.with_(**changes))
+
+
+def list_payment_intents(ctx: Context, params: PaymentIntentList) -> tuple[list[PaymentIntent], bool]:
     """GET /v1/payment_intents (customer, created)"""
     return page(ctx, ctx.uow.payment_intents, "payment_intent", params, customer=params.customer,
                 **created_filters(params.created))
@@ -254,12 +233,13 @@ def expire_uncaptured(deps: Deps, *, batch: int = 100, max_batches: int = 100) -
                                            capture_before__lte=now)
         done_before = expired
         for candidate in due:
-            caller = Caller(account_id=candidate["account_id"], livemode=candidate["livemode"])
+            caller = Caller(account_id=candidate.account_id, livemode=candidate.livemode)
             with transaction(deps, caller) as ctx:
-                row = ctx.uow.payment_intents.get(caller.scope, candidate["id"], for_update=True)
-                if row is None or row["status"] != S.REQUIRES_CAPTURE or (row["capture_before"] or 0) > now:
+                intent = ctx.uow.payment_intents.get(caller.scope, candidate.id, for_update=True)
+                if (intent is None or intent.status != S.REQUIRES_CAPTURE
+                        or (intent.capture_before or 0) > now):
                     continue
-                _cancel(ctx, row, A.EXPIRE, AUTOMATIC_CANCELLATION)
+                _cancel(ctx, intent, A.EXPIRE, AUTOMATIC_CANCELLATION)
                 expired += 1
         if len(due) < batch or expired == done_before:
             break

@@ -11,6 +11,7 @@ from typing import Any
 from paykeep.domain.cards import CardDetails, CardNumber, check_card, check_expiry
 from paykeep.domain.errors import InvalidRequest, ParameterMissing, ResourceMissing
 from paykeep.domain.metadata import merge_metadata
+from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.services.common import load, page
 from paykeep.services.events import previous_attributes
 from paykeep.services.ports import Context
@@ -72,9 +73,9 @@ def _card_values(card: Any, param_prefix: str) -> dict[str, Any]:
 def create_payment_method_from_card(
     ctx: Context, card: dict[str, Any], billing_details: dict[str, Any] | None = None, *,
     param_prefix: str = "payment_method_data[card]", metadata: Any = None,
-) -> tuple[dict[str, Any], CardDetails]:
+) -> tuple[PaymentMethod, CardDetails]:
     """Check the card's form (402 card_error naming the field), store the number in the vault and insert the
-    PaymentMethod. Returns the row and the checked CardDetails: its Cvc lives in memory only."""
+    PaymentMethod. Returns the PaymentMethod and the checked CardDetails: its Cvc lives in memory only."""
     values = _card_values(card, param_prefix)
     year, month = _year_month(ctx)
     details = check_card(values["number"], values["exp_month"], values["exp_year"], values.get("cvc"),
@@ -84,155 +85,143 @@ def create_payment_method_from_card(
     billing = _billing_details(billing_details)
     if details.name and not billing.get("name"):
         billing["name"] = details.name
-    row: dict[str, Any] = {
-        "id": pm_id,
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": ctx.now_ms(),
-        "metadata": merge_metadata(None, metadata) if metadata else {},
-        "type": "card",
-        "customer": None,
-        "billing_details": billing,
-        "card_brand": details.brand,
-        "card_last4": details.number.last4,
-        "card_exp_month": details.exp_month,
-        "card_exp_year": details.exp_year,
-        "card_fingerprint": fingerprint,
-        "card_funding": "credit",
-        "card_country": "US",
-        "card_cvc_check": "pass" if details.cvc is not None else None,
-        "card_ciphertext": ciphertext,
-        "card_key_version": key_version,
-        "detached": False,
-        "mandate": False,
-    }
-    ctx.uow.payment_methods.insert(row)
-    return row, details
+    pm = PaymentMethod(
+        id=pm_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
+        metadata=merge_metadata(None, metadata) if metadata else {}, billing_details=billing,
+        card_brand=details.brand, card_last4=details.number.last4, card_exp_month=details.exp_month,
+        card_exp_year=details.exp_year, card_fingerprint=fingerprint, card_funding="credit",
+        card_country="US",
+        card_cvc_check="pass" if details.cvc is not None else None, card_ciphertext=ciphertext,
+        card_key_version=key_version,
+    )
+    ctx.uow.payment_methods.add(pm)
+    return pm, details
 
 
 def usable_payment_method(ctx: Context, pm_id: str, *, customer_id: str | None,
-                          param: str = "payment_method") -> dict[str, Any]:
+                          param: str = "payment_method") -> PaymentMethod:
     """A PaymentMethod an intent of `customer_id` may use: 404 if unknown; 400 if detached, or attached to
     another customer (or to any customer when the intent has none)."""
-    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param)
-    if row["detached"]:
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param)
+    if pm.detached:
         raise InvalidRequest(
             "This PaymentMethod was previously detached from a Customer and may not be used again.",
             code=UNEXPECTED_STATE, param=param)
-    if row["customer"] is not None and row["customer"] != customer_id:
-        message = (f"The provided PaymentMethod was previously attached to a Customer ({row['customer']}). "
+    if pm.customer is not None and pm.customer != customer_id:
+        message = (f"The provided PaymentMethod was previously attached to a Customer ({pm.customer}). "
                    "To use it, provide the same Customer." if customer_id is None else
                    "The provided PaymentMethod belongs to another Customer and cannot be used with this one.")
         raise InvalidRequest(message, code=UNEXPECTED_STATE, param=param)
-    return row
+    return pm
 
 
-def attach_payment_method(ctx: Context, pm_row: dict[str, Any], customer_id: str) -> dict[str, Any]:
+def attach_payment_method(ctx: Context, pm: PaymentMethod, customer_id: str) -> PaymentMethod:
     """Attach to a customer (no-op if attached to it already); emits payment_method.attached."""
-    if pm_row["detached"]:
+    if pm.detached:
         raise InvalidRequest(
             "This PaymentMethod was previously detached from a Customer and may not be attached again.",
             code=UNEXPECTED_STATE)
-    if pm_row["customer"] == customer_id:
-        return pm_row
-    if pm_row["customer"] is not None:
+    if pm.customer == customer_id:
+        return pm
+    if pm.customer is not None:
         raise InvalidRequest("The payment method you provided has already been attached to a customer.",
                              code=UNEXPECTED_STATE)
     if load(ctx, ctx.uow.customers, "customer", customer_id, param="customer").deleted:
         raise ResourceMissing("customer", customer_id, param="customer")
-    ctx.uow.payment_methods.update(pm_row["id"], {"customer": customer_id})
-    pm_row["customer"] = customer_id
-    ctx.emit("payment_method.attached", render_payment_method(pm_row))
-    return pm_row
+    attached = pm.with_(customer=customer_id)
+    ctx.uow.payment_methods.save(attached)
+    ctx.emit("payment_method.attached", render_payment_method(attached), row=attached)
+    return attached
 
 
-def reveal_number(ctx: Context, pm_row: dict[str, Any]) -> CardNumber:
+def reveal_number(ctx: Context, pm: PaymentMethod) -> CardNumber:
     """The stored card number, still masked (only the card network adapter reads its digits)."""
-    number: CardNumber = ctx.deps.vault.reveal(pm_row["card_ciphertext"], _aad(pm_row["id"]))
+    number: CardNumber = ctx.deps.vault.reveal(pm.card_ciphertext, _aad(pm.id))
     return number
 
 
-def mark_mandate(ctx: Context, pm_row: dict[str, Any]) -> None:
+def mark_mandate(ctx: Context, pm: PaymentMethod) -> PaymentMethod:
     """The card was saved for off-session use through a successful setup."""
-    if not pm_row.get("mandate"):
-        ctx.uow.payment_methods.update(pm_row["id"], {"mandate": True})
-        pm_row["mandate"] = True
+    if pm.mandate:
+        return pm
+    saved = pm.with_(mandate=True)
+    ctx.uow.payment_methods.save(saved)
+    return saved
 
 
 def detach_all_for_customer(ctx: Context, customer_id: str) -> None:
     """Deleting a customer detaches its payment methods (they can no longer be used)."""
-    for row in ctx.uow.payment_methods.find(ctx.scope, customer=customer_id, detached=False):
-        _detach(ctx, row)
+    for pm in ctx.uow.payment_methods.find(ctx.scope, customer=customer_id, detached=False):
+        _detach(ctx, pm)
 
 
-def _detach(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
-    previous = row["customer"]
-    ctx.uow.payment_methods.update(row["id"], {"customer": None, "detached": True})
-    row.update(customer=None, detached=True)
-    ctx.emit("payment_method.detached", render_payment_method(row), {"customer": previous})
-    return row
+def _detach(ctx: Context, pm: PaymentMethod) -> PaymentMethod:
+    detached = pm.with_(customer=None, detached=True)
+    ctx.uow.payment_methods.save(detached)
+    ctx.emit("payment_method.detached", render_payment_method(detached), {"customer": pm.customer},
+             row=detached)
+    return detached
 
 
 # -- the endpoints -------------------------------------------------------------------------------------------
-def create_payment_method(ctx: Context, params: PaymentMethodCreate) -> dict[str, Any]:
+def create_payment_method(ctx: Context, params: PaymentMethodCreate) -> PaymentMethod:
     """POST /v1/payment_methods (a publishable key may call it)"""
     if params.card is None:
         raise ParameterMissing("card")
     billing = params.billing_details.model_dump(exclude_unset=True) if params.billing_details else None
-    row, _details = create_payment_method_from_card(ctx, params.card.model_dump(), billing,
-                                                    param_prefix="card", metadata=params.metadata)
-    return row
+    pm, _details = create_payment_method_from_card(ctx, params.card.model_dump(), billing,
+                                                   param_prefix="card", metadata=params.metadata)
+    return pm
 
 
-def retrieve_payment_method(ctx: Context, pm_id: str) -> dict[str, Any]:
+def retrieve_payment_method(ctx: Context, pm_id: str) -> PaymentMethod:
     """GET /v1/payment_methods/{id}"""
     return load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id)
 
 
-def update_payment_method(ctx: Context, pm_id: str, params: PaymentMethodUpdate) -> dict[str, Any]:
+def update_payment_method(ctx: Context, pm_id: str, params: PaymentMethodUpdate) -> PaymentMethod:
     """POST /v1/payment_methods/{id}: billing_details, metadata, card[exp_month|exp_year]."""
-    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
-    if row["detached"]:
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
+    if pm.detached:
         raise InvalidRequest("This PaymentMethod was detached from a Customer and can no longer be updated.",
                              code=UNEXPECTED_STATE)
     given = params.given()
     values: dict[str, Any] = {}
     if "billing_details" in given and params.billing_details is not None:
-        values["billing_details"] = _billing_details(params.billing_details, row.get("billing_details"))
+        values["billing_details"] = _billing_details(params.billing_details, pm.billing_details)
     if "metadata" in given:
-        values["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
+        values["metadata"] = merge_metadata(pm.metadata, params.metadata)
     if params.card is not None and params.card.model_fields_set:
         year, month = _year_month(ctx)
         new_month, new_year = check_expiry(
-            row["card_exp_month"] if params.card.exp_month is None else params.card.exp_month,
-            row["card_exp_year"] if params.card.exp_year is None else params.card.exp_year,
+            pm.card_exp_month if params.card.exp_month is None else params.card.exp_month,
+            pm.card_exp_year if params.card.exp_year is None else params.card.exp_year,
             year_now=year, month_now=month)
         values.update(card_exp_month=new_month, card_exp_year=new_year)
-    before = render_payment_method(row)
-    row.update(values)
-    after = render_payment_method(row)
+    changed = pm.with_(**values)
+    before, after = render_payment_method(pm), render_payment_method(changed)
     if before != after:
-        ctx.uow.payment_methods.update(pm_id, values)
-        ctx.emit("payment_method.updated", after, previous_attributes(before, after))
-    return row
+        ctx.uow.payment_methods.save(changed)
+        ctx.emit("payment_method.updated", after, previous_attributes(before, after), row=changed)
+    return changed
 
 
-def attach_payment_method_by_id(ctx: Context, pm_id: str, params: PaymentMethodAttach) -> dict[str, Any]:
+def attach_payment_method_by_id(ctx: Context, pm_id: str, params: PaymentMethodAttach) -> PaymentMethod:
     """POST /v1/payment_methods/{id}/attach"""
-    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
-    return attach_payment_method(ctx, row, params.customer)
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
+    return attach_payment_method(ctx, pm, params.customer)
 
 
-def detach_payment_method(ctx: Context, pm_id: str) -> dict[str, Any]:
+def detach_payment_method(ctx: Context, pm_id: str) -> PaymentMethod:
     """POST /v1/payment_methods/{id}/detach"""
-    row = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
-    if row["customer"] is None:
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
+    if pm.customer is None:
         raise InvalidRequest("The payment method you provided is not attached to a customer so detachment is "
                              "impossible.", code=UNEXPECTED_STATE)
-    return _detach(ctx, row)
+    return _detach(ctx, pm)
 
 
-def list_payment_methods(ctx: Context, params: PaymentMethodList) -> tuple[list[dict[str, Any]], bool]:
+def list_payment_methods(ctx: Context, params: PaymentMethodList) -> tuple[list[PaymentMethod], bool]:
     """GET /v1/payment_methods (`customer`, `type`)"""
     if params.customer is not None:
         load(ctx, ctx.uow.customers, "customer", params.customer, param="customer")
@@ -241,7 +230,7 @@ def list_payment_methods(ctx: Context, params: PaymentMethodList) -> tuple[list[
 
 
 def list_customer_payment_methods(ctx: Context, customer_id: str,
-                                  params: CustomerPaymentMethodList) -> tuple[list[dict[str, Any]], bool]:
+                                  params: CustomerPaymentMethodList) -> tuple[list[PaymentMethod], bool]:
     """GET /v1/customers/{id}/payment_methods (`type`)"""
     load(ctx, ctx.uow.customers, "customer", customer_id)
     return page(ctx, ctx.uow.payment_methods, "PaymentMethod", params, customer=customer_id, type=params.type)

@@ -1,8 +1,8 @@
 """SetupIntents: POST/GET /v1/setup_intents[/{id}], confirm, cancel; their steps of the attempt pipeline.
 
-Every status change goes through domain.setup_intents.next_status (the transition table). A decline is
-returned as `Declined` so the failed attempt, its `last_setup_error` and its event are committed with the
-402."""
+Every status change goes through `SetupIntent.move` (the transition table in domain/setup_intents.py).
+A decline is returned as `Declined` so the failed attempt, its `last_setup_error` and its event are
+committed with the 402."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from paykeep.domain.errors import (
 )
 from paykeep.domain.ids import client_secret_for
 from paykeep.domain.metadata import merge_metadata
+from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import (
     AUTHENTICATION_FAILURE,
     AUTHENTICATION_FAILURE_MESSAGE,
+    SetupIntent,
     SetupIntentAction,
     SetupIntentStatus,
     next_status,
@@ -50,127 +52,115 @@ _THREE_DS: dict[str, ThreeDS] = {"auto": "auto", "automatic": "auto", "any": "an
 
 
 # -- endpoints -----------------------------------------------------------------------------------------------
-def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> dict[str, Any] | Declined:
+def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> SetupIntent | Declined:
     """POST /v1/setup_intents (with `confirm=true`: create the PaymentMethod and confirm in one request)"""
     if params.customer is not None:
         live_customer(ctx, params.customer)
     intent_id = ctx.new_id("seti")
-    row: dict[str, Any] = {
-        "id": intent_id,
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": ctx.now_ms(),
-        "metadata": merge_metadata(None, params.metadata),
-        "status": S.REQUIRES_PAYMENT_METHOD.value,
-        "client_secret": client_secret_for(intent_id),
-        "customer": params.customer,
-        "payment_method": None,
-        "description": blank_to_none(params.description),
-        "usage": params.usage or "off_session",
-        "payment_method_types": params.payment_method_types or ["card"],
-        "payment_method_options": _options(params.payment_method_options, None),
-        "return_url": params.return_url,
-        "next_action": None,
-        "last_setup_error": None,
-        "cancellation_reason": None,
-    }
+    intent = SetupIntent(
+        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
+        metadata=merge_metadata(None, params.metadata), status=S.REQUIRES_PAYMENT_METHOD,
+        client_secret=client_secret_for(intent_id), customer=params.customer,
+        description=blank_to_none(params.description), usage=params.usage or "off_session",
+        payment_method_types=list(params.payment_method_types or ["card"]),
+        payment_method_options=_options(params.payment_method_options, None), return_url=params.return_url,
+    )
     if not params.confirm and (params.payment_method or params.payment_method_data):
-        pm_row, _cvc = _payment_method_from(ctx, row, params)
-        row["status"] = next_status(row["status"], A.ATTACH_PAYMENT_METHOD).value
-        row["payment_method"] = pm_row["id"]
-    ctx.uow.setup_intents.insert(row)
-    _emit(ctx, "created", row)
+        pm, _cvc = _payment_method_from(ctx, intent, params)
+        intent = intent.move(A.ATTACH_PAYMENT_METHOD, payment_method=pm.id)
+    ctx.uow.setup_intents.add(intent)
+    _emit(ctx, "created", intent)
     if params.confirm:
-        return _confirm(ctx, row, params)
-    return row
+        return _confirm(ctx, intent, params)
+    return intent
 
 
-def retrieve_setup_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> dict[str, Any]:
+def retrieve_setup_intent(ctx: Context, intent_id: str, client_secret: str | None = None) -> SetupIntent:
     """GET /v1/setup_intents/{id}; a publishable key must present the intent's client_secret."""
-    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id)
+    intent = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id)
     if ctx.caller.publishable:
         if not client_secret:
             raise PermissionDenied("A publishable key may retrieve a SetupIntent only with its "
                                    "client_secret.")
-        _check_client_secret(row, client_secret)
-    return row
+        _check_client_secret(intent, client_secret)
+    return intent
 
 
-def update_setup_intent(ctx: Context, intent_id: str, params: SetupIntentUpdate) -> dict[str, Any]:
+def update_setup_intent(ctx: Context, intent_id: str, params: SetupIntentUpdate) -> SetupIntent:
     """POST /v1/setup_intents/{id}"""
-    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
+    intent = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
     given = params.given()
     values: dict[str, Any] = {}
     if "metadata" in given:
-        values["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
+        values["metadata"] = merge_metadata(intent.metadata, params.metadata)
     if "description" in given:
         values["description"] = blank_to_none(params.description)
     setup_fields = {"customer", "payment_method", "payment_method_data", "payment_method_options",
                     "payment_method_types"}
+    action: SetupIntentAction | None = None
     if given & setup_fields:
         new_pm = params.payment_method or params.payment_method_data
-        status = next_status(row["status"], A.ATTACH_PAYMENT_METHOD if new_pm else A.UPDATE)
+        action = A.ATTACH_PAYMENT_METHOD if new_pm else A.UPDATE
+        next_status(intent.status, action)  # an illegal update is refused before anything runs
         if params.customer is not None:
             live_customer(ctx, params.customer)
             values["customer"] = params.customer
         if params.payment_method_types is not None:
             values["payment_method_types"] = params.payment_method_types
         if params.payment_method_options is not None:
-            values["payment_method_options"] = _options(params.payment_method_options, row)
+            values["payment_method_options"] = _options(params.payment_method_options, intent)
         if new_pm:
-            pm_row, _cvc = _payment_method_from(ctx, {**row, **values}, params)
-            values["payment_method"] = pm_row["id"]
-        values.update(status=status.value, next_action=None)
-    row.update(values)
-    ctx.uow.setup_intents.update(intent_id, values)
-    return row
+            pm, _cvc = _payment_method_from(ctx, intent.with_(**values), params)
+            values["payment_method"] = pm.id
+        values["next_action"] = None
+    updated = intent.move(action, **values) if action is not None else intent.with_(**values)
+    ctx.uow.setup_intents.save(updated)
+    return updated
 
 
-def confirm_setup_intent(ctx: Context, intent_id: str,
-                         params: SetupIntentConfirm) -> dict[str, Any] | Declined:
+def confirm_setup_intent(ctx: Context, intent_id: str, params: SetupIntentConfirm) -> SetupIntent | Declined:
     """POST /v1/setup_intents/{id}/confirm"""
-    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
+    intent = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
     if params.client_secret is not None:
-        _check_client_secret(row, params.client_secret)
-    return _confirm(ctx, row, params)
+        _check_client_secret(intent, params.client_secret)
+    return _confirm(ctx, intent, params)
 
 
-def cancel_setup_intent(ctx: Context, intent_id: str, params: SetupIntentCancel) -> dict[str, Any]:
+def cancel_setup_intent(ctx: Context, intent_id: str, params: SetupIntentCancel) -> SetupIntent:
     """POST /v1/setup_intents/{id}/cancel"""
-    row = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
-    status = next_status(row["status"], A.CANCEL)
-    _save(ctx, row, status=status.value, cancellation_reason=params.cancellation_reason, next_action=None)
-    _emit(ctx, "canceled", row)
-    return row
+    intent = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
+    canceled = intent.move(A.CANCEL, cancellation_reason=params.cancellation_reason, next_action=None)
+    ctx.uow.setup_intents.save(canceled)
+    _emit(ctx, "canceled", canceled)
+    return canceled
 
 
-def list_setup_intents(ctx: Context, params: SetupIntentList) -> tuple[list[dict[str, Any]], bool]:
+def list_setup_intents(ctx: Context, params: SetupIntentList) -> tuple[list[SetupIntent], bool]:
     """GET /v1/setup_intents (`customer`, `payment_method`, `created`)"""
     return page(ctx, ctx.uow.setup_intents, "setup_intent", params, customer=params.customer,
                 payment_method=params.payment_method, **created_filters(params.created))
 
 
 # -- confirming: the attempt pipeline (services/attempts.py) with the SetupIntent's own steps ---------------
-def _confirm(ctx: Context, row: dict[str, Any], params: Confirmable) -> dict[str, Any] | Declined:
-    next_status(row["status"], A.CONFIRM)  # an illegal confirm is refused before anything runs
+def _confirm(ctx: Context, intent: SetupIntent, params: Confirmable) -> SetupIntent | Declined:
+    next_status(intent.status, A.CONFIRM)  # an illegal confirm is refused before anything runs
     values: dict[str, Any] = {}
     if getattr(params, "return_url", None) is not None:
         values["return_url"] = params.return_url  # type: ignore[union-attr]
     if getattr(params, "usage", None) is not None:
         values["usage"] = params.usage  # type: ignore[union-attr]
     if params.payment_method_options is not None:
-        values["payment_method_options"] = _options(params.payment_method_options, row)
-    row.update(values)
+        values["payment_method_options"] = _options(params.payment_method_options, intent)
+    intent = intent.with_(**values)
     try:
-        pm_row, cvc = _payment_method_from(ctx, row, params, required=True)
+        pm, cvc = _payment_method_from(ctx, intent, params, required=True)
     except CardError as err:  # the card failed its form checks: this attempt fails like a decline
-        FLOW.begin(row, authenticated=False)
-        return _fail(ctx, row, err, None)
-    return attempts.run(ctx, FLOW, attempts.Attempt(row, pm_row, cvc))
+        return _fail(ctx, FLOW.begin(intent, authenticated=False), err, None)
+    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc))
 
 
-def _payment_method_from(ctx: Context, row: dict[str, Any], params: Confirmable,
-                         *, required: bool = False) -> tuple[dict[str, Any], Cvc | None]:
+def _payment_method_from(ctx: Context, intent: SetupIntent, params: Confirmable,
+                         *, required: bool = False) -> tuple[PaymentMethod, Cvc | None]:
     """The PaymentMethod of this attempt: new from payment_method_data (with its CVC, in memory only), or a
     usable existing one (`payment_method`, else the intent's)."""
     if params.payment_method and params.payment_method_data:
@@ -178,13 +168,13 @@ def _payment_method_from(ctx: Context, row: dict[str, Any], params: Confirmable,
                                "You may not specify both payment_method and payment_method_data.")
     if params.payment_method_data is not None and params.payment_method_data.card is None:
         raise ParameterMissing("payment_method_data[card]")
-    pm_id = params.payment_method or row.get("payment_method")
+    pm_id = params.payment_method or intent.payment_method
     if pm_id is None and params.payment_method_data is None and required:
         raise ParameterMissing("payment_method", "You cannot confirm this SetupIntent because it's missing a "
                                "payment method. Pass payment_method or payment_method_data.")
     return attempts.payment_method_for(ctx, payment_method=pm_id,
                                        payment_method_data=params.payment_method_data,
-                                       customer=row.get("customer"))
+                                       customer=intent.customer)
 
 
 class SetupIntentFlow:
@@ -197,14 +187,14 @@ class SetupIntentFlow:
     return_url_missing = ("This card requires 3-D Secure authentication: pass return_url (where the "
                           "cardholder is sent back after the challenge).")
 
-    def load(self, ctx: Context, intent_id: str) -> dict[str, Any]:
+    def load(self, ctx: Context, intent_id: str) -> SetupIntent:
         return load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
 
-    def begin(self, intent: dict[str, Any], *, authenticated: bool) -> None:
-        intent["status"] = next_status(intent["status"], A.AUTHENTICATE if authenticated else A.CONFIRM).value
+    def begin(self, intent: SetupIntent, *, authenticated: bool) -> SetupIntent:
+        return intent.move(A.AUTHENTICATE if authenticated else A.CONFIRM)
 
-    def ask(self, ctx: Context, attempt: attempts.Attempt) -> Verdict:
-        card_options = (attempt.intent.get("payment_method_options") or {}).get("card") or {}
+    def ask(self, ctx: Context, attempt: attempts.Attempt[SetupIntent]) -> Verdict:
+        card_options = (attempt.intent.payment_method_options or {}).get("card") or {}
         three_d_secure: ThreeDS = _THREE_DS.get(str(card_options.get("request_three_d_secure")), "auto")
         request = VerifyRequest(livemode=ctx.caller.livemode, authenticated=attempt.authenticated,
                                 three_d_secure=three_d_secure)
@@ -212,81 +202,73 @@ class SetupIntentFlow:
         verdict: Verdict = ctx.deps.card_network.verify(number, attempt.cvc, request)
         return verdict
 
-    def challenge_amount(self, intent: dict[str, Any]) -> tuple[int | None, str | None]:
+    def challenge_amount(self, intent: SetupIntent) -> tuple[int | None, str | None]:
         return None, None
 
-    def approve(self, ctx: Context, attempt: attempts.Attempt) -> dict[str, Any]:
-        row, pm_row = attempt.intent, attempt.payment_method
-        status = next_status(row["status"], A.SUCCEED)
-        if row.get("customer"):
-            payment_methods.attach_payment_method(ctx, pm_row, row["customer"])
-        payment_methods.mark_mandate(ctx, pm_row)
-        _save(ctx, row, status=status.value, payment_method=pm_row["id"], next_action=None,
-              last_setup_error=None)
-        _emit(ctx, "succeeded", row)  # a Checkout Session owning the intent completes (a handler)
-        return row
+    def approve(self, ctx: Context, attempt: attempts.Attempt[SetupIntent]) -> SetupIntent:
+        intent, pm = attempt.intent, attempt.payment_method
+        if intent.customer:
+            pm = payment_methods.attach_payment_method(ctx, pm, intent.customer)
+        payment_methods.mark_mandate(ctx, pm)
+        succeeded = intent.move(A.SUCCEED, payment_method=pm.id, next_action=None, last_setup_error=None)
+        ctx.uow.setup_intents.save(succeeded)
+        _emit(ctx, "succeeded", succeeded)  # a Checkout Session owning the intent completes (a handler)
+        return succeeded
 
-    def require_action(self, ctx: Context, attempt: attempts.Attempt,
-                       next_action: dict[str, Any]) -> dict[str, Any]:
-        row = attempt.intent
-        status = next_status(row["status"], A.REQUIRE_ACTION)
-        _save(ctx, row, status=status.value, payment_method=attempt.payment_method["id"],
-              next_action=next_action, last_setup_error=None)
-        _emit(ctx, "requires_action", row)
-        return row
+    def require_action(self, ctx: Context, attempt: attempts.Attempt[SetupIntent],
+                       next_action: dict[str, Any]) -> SetupIntent:
+        waiting = attempt.intent.move(A.REQUIRE_ACTION, payment_method=attempt.payment_method.id,
+                                      next_action=next_action, last_setup_error=None)
+        ctx.uow.setup_intents.save(waiting)
+        _emit(ctx, "requires_action", waiting)
+        return waiting
 
-    def decline(self, ctx: Context, attempt: attempts.Attempt, error: CardError) -> Declined:
+    def decline(self, ctx: Context, attempt: attempts.Attempt[SetupIntent], error: CardError) -> Declined:
         return _fail(ctx, attempt.intent, error, attempt.payment_method)
 
-    def fail_authentication(self, ctx: Context, intent: dict[str, Any],
-                            payment_method: dict[str, Any] | None) -> dict[str, Any]:
-        status = next_status(intent["status"], A.FAIL_AUTHENTICATION)
+    def fail_authentication(self, ctx: Context, intent: SetupIntent,
+                            payment_method: PaymentMethod | None) -> SetupIntent:
         error: dict[str, Any] = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,
                                  "message": AUTHENTICATION_FAILURE_MESSAGE}
         if payment_method is not None:
             error["payment_method"] = render_payment_method(payment_method)
-        _save(ctx, intent, status=status.value, payment_method=None, next_action=None, last_setup_error=error)
-        _emit(ctx, "setup_failed", intent)
-        return intent
+        failed = intent.move(A.FAIL_AUTHENTICATION, payment_method=None, next_action=None,
+                             last_setup_error=error)
+        ctx.uow.setup_intents.save(failed)
+        _emit(ctx, "setup_failed", failed)
+        return failed
 
 
 FLOW = SetupIntentFlow()
 
 
-def _fail(ctx: Context, row: dict[str, Any], error: CardError, pm_row: dict[str, Any] | None) -> Declined:
+def _fail(ctx: Context, intent: SetupIntent, error: CardError, pm: PaymentMethod | None) -> Declined:
     """The attempt failed: back to requires_payment_method with last_setup_error = the 402's error."""
-    status = next_status(row["status"], A.FAIL)
-    if pm_row is not None:
-        error.extra["payment_method"] = render_payment_method(pm_row)
+    if pm is not None:
+        error.extra["payment_method"] = render_payment_method(pm)
     last_error = error.to_dict()
     if error.type == "card_error" and error.code != AUTHENTICATION_FAILURE:
         last_error["payment_method_type"] = "card"
-    _save(ctx, row, status=status.value, payment_method=None, next_action=None, last_setup_error=last_error)
-    _emit(ctx, "setup_failed", row)
-    return Declined(row, error, "setup_intent")
+    failed = intent.move(A.FAIL, payment_method=None, next_action=None, last_setup_error=last_error)
+    ctx.uow.setup_intents.save(failed)
+    _emit(ctx, "setup_failed", failed)
+    return Declined(failed, error, "setup_intent")
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-def _emit(ctx: Context, event: str, row: dict[str, Any]) -> None:
-    ctx.emit(f"setup_intent.{event}", render_setup_intent(row), row=row)
+def _emit(ctx: Context, event: str, intent: SetupIntent) -> None:
+    ctx.emit(f"setup_intent.{event}", render_setup_intent(intent), row=intent)
 
 
-def _save(ctx: Context, row: dict[str, Any], **values: Any) -> None:
-    row.update(values)
-    ctx.uow.setup_intents.update(row["id"], {**values, "return_url": row.get("return_url"),
-                                             "usage": row["usage"],
-                                             "payment_method_options": row["payment_method_options"]})
-
-
-def _options(options: PaymentMethodOptions | None, row: dict[str, Any] | None) -> dict[str, Any]:
-    current = dict((row or {}).get("payment_method_options") or {})
+def _options(options: PaymentMethodOptions | None, intent: SetupIntent | None) -> dict[str, Any]:
+    current = dict(intent.payment_method_options or {}) if intent is not None else {}
     card = dict(current.get("card") or {"request_three_d_secure": "auto"})
     if options is not None and options.card is not None and options.card.request_three_d_secure is not None:
         card["request_three_d_secure"] = options.card.request_three_d_secure
     return {**current, "card": card}
 
 
-def _check_client_secret(row: dict[str, Any], client_secret: str) -> None:
-    if not hmac.compare_digest(row["client_secret"].encode(), client_secret.encode()):
+def _check_client_secret(intent: SetupIntent, client_secret: str) -> None:
+    if not hmac.compare_digest(intent.client_secret.encode(), client_secret.encode()):
         raise InvalidRequest("The client_secret provided does not match the client_secret associated with "
                              "the SetupIntent.", code="parameter_invalid", param="client_secret")

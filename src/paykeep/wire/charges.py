@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from paykeep.domain.payment_intents import Charge
 
-def render_charge(row: dict[str, Any]) -> dict[str, Any]:
-    refunded = row["amount_refunded"]
-    fully_refunded = row["released"] or (row["captured"] and refunded >= row["amount_captured"] > 0)
+
+def render_charge(charge: Charge) -> dict[str, Any]:
+    refunded = charge.amount_refunded
+    fully_refunded = charge.released or (charge.captured and refunded >= charge.amount_captured > 0)
     return {
-        "id": row["id"],
+        "id": charge.id,
         "object": "charge",
-        "amount": row["amount"],
-        "amount_captured": row["amount_captured"],
+        "amount": charge.amount,
+        "amount_captured": charge.amount_captured,
         "amount_refunded": refunded,
-        "captured": row["captured"],
-        "created": row["created"],
-        "currency": row["currency"],
-        "customer": row.get("customer"),
-        "description": row.get("description"),
-        "livemode": row["livemode"],
-        "metadata": row.get("metadata") or {},
+        "captured": charge.captured,
+        "created": charge.created,
+        "currency": charge.currency,
+        "customer": charge.customer,
+        "description": charge.description,
+        "livemode": charge.livemode,
+        "metadata": charge.metadata or {},
         "outcome": {"network_status": "approved_by_network", "type": "authorized"},
         "paid": True,
-        "payment_intent": row["payment_intent"],
-        "payment_method": row.get("payment_method"),
-        "payment_method_details": row.get("payment_method_details") or {},
+        "payment_intent": charge.payment_intent,
+        "payment_method": charge.payment_method,
+        "payment_method_details": charge.payment_method_details or {},
         "refunded": bool(fully_refunded),
-        "status": row["status"],
+        "status": charge.status,
     }

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
+from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata, Params, Shipping
 from paykeep.wire.setup_intents import (  # the same card input as SetupIntents
     PaymentMethodData,
@@ -102,40 +103,40 @@ class PaymentIntentList(ListParams):
     created: CreatedFilter | int | None = None
 
 
-def render_payment_intent(row: dict[str, Any]) -> dict[str, Any]:
+def render_payment_intent(intent: PaymentIntent) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": intent.id,
         "object": "payment_intent",
-        "amount": row["amount"],
-        "amount_capturable": row["amount_capturable"],
-        "amount_received": row["amount_received"],
-        "canceled_at": row.get("canceled_at"),
-        "cancellation_reason": row.get("cancellation_reason"),
-        "capture_method": row["capture_method"],
-        "client_secret": row["client_secret"],
-        "confirmation_method": row["confirmation_method"],
-        "created": row["created"],
-        "currency": row["currency"],
-        "customer": row.get("customer"),
-        "description": row.get("description"),
-        "last_payment_error": row.get("last_payment_error"),
-        "latest_charge": row.get("latest_charge"),
-        "livemode": row["livemode"],
-        "merchant_order_id": row.get("merchant_order_id"),
-        "metadata": row.get("metadata") or {},
-        "next_action": row.get("next_action"),
-        "off_session": row.get("off_session"),
-        "payment_method": row.get("payment_method"),
-        "payment_method_options": row.get("payment_method_options") or {},
-        "payment_method_types": row.get("payment_method_types") or ["card"],
+        "amount": intent.amount,
+        "amount_capturable": intent.amount_capturable,
+        "amount_received": intent.amount_received,
+        "canceled_at": intent.canceled_at,
+        "cancellation_reason": intent.cancellation_reason,
+        "capture_method": intent.capture_method,
+        "client_secret": intent.client_secret,
+        "confirmation_method": intent.confirmation_method,
+        "created": intent.created,
+        "currency": intent.currency,
+        "customer": intent.customer,
+        "description": intent.description,
+        "last_payment_error": intent.last_payment_error,
+        "latest_charge": intent.latest_charge,
+        "livemode": intent.livemode,
+        "merchant_order_id": intent.merchant_order_id,
+        "metadata": intent.metadata or {},
+        "next_action": intent.next_action,
+        "off_session": intent.off_session,
+        "payment_method": intent.payment_method,
+        "payment_method_options": intent.payment_method_options or {},
+        "payment_method_types": intent.payment_method_types or ["card"],
         "processing": None,
-        "receipt_email": row.get("receipt_email"),
-        "return_url": row.get("return_url"),
-        "setup_future_usage": row.get("setup_future_usage"),
-        "shipping": row.get("shipping"),
-        "statement_descriptor": row.get("statement_descriptor"),
-        "statement_descriptor_suffix": row.get("statement_descriptor_suffix"),
-        "status": row["status"],
+        "receipt_email": intent.receipt_email,
+        "return_url": intent.return_url,
+        "setup_future_usage": intent.setup_future_usage,
+        "shipping": intent.shipping,
+        "statement_descriptor": intent.statement_descriptor,
+        "statement_descriptor_suffix": intent.statement_descriptor_suffix,
+        "status": intent.status,
     }
 
 
@@ -148,6 +149,6 @@ PUBLIC_FIELDS = (
 )
 
 
-def render_payment_intent_public(row: dict[str, Any]) -> dict[str, Any]:
-    full = render_payment_intent(row)
+def render_payment_intent_public(intent: PaymentIntent) -> dict[str, Any]:
+    full = render_payment_intent(intent)
     return {name: full[name] for name in PUBLIC_FIELDS}

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.wire.params import Address, ExpandParams, ListParams, Metadata, Params, Unset
 
 
@@ -80,29 +81,29 @@ def render_billing_details(details: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def render_payment_method(row: dict[str, Any]) -> dict[str, Any]:
+def render_payment_method(pm: PaymentMethod) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": pm.id,
         "object": "payment_method",
         "allow_redisplay": "unspecified",
-        "billing_details": render_billing_details(row.get("billing_details")),
+        "billing_details": render_billing_details(pm.billing_details),
         "card": {
-            "brand": row["card_brand"],
+            "brand": pm.card_brand,
             "checks": {
                 "address_line1_check": None,
                 "address_postal_code_check": None,
-                "cvc_check": row.get("card_cvc_check"),
+                "cvc_check": pm.card_cvc_check,
             },
-            "country": row.get("card_country"),
-            "exp_month": row["card_exp_month"],
-            "exp_year": row["card_exp_year"],
-            "fingerprint": row["card_fingerprint"],
-            "funding": row["card_funding"],
-            "last4": row["card_last4"],
+            "country": pm.card_country,
+            "exp_month": pm.card_exp_month,
+            "exp_year": pm.card_exp_year,
+            "fingerprint": pm.card_fingerprint,
+            "funding": pm.card_funding,
+            "last4": pm.card_last4,
         },
-        "created": row["created"],
-        "customer": row.get("customer"),
-        "livemode": row["livemode"],
-        "metadata": row.get("metadata") or {},
-        "type": row["type"],
+        "created": pm.created,
+        "customer": pm.customer,
+        "livemode": pm.livemode,
+        "metadata": pm.metadata or {},
+        "type": pm.type,
     }

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from paykeep.domain.payment_intents import Refund
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata
 
 RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
@@ -34,21 +35,21 @@ class RefundList(ListParams):
     created: CreatedFilter | int | None = None
 
 
-def render_refund(row: dict[str, Any]) -> dict[str, Any]:
+def render_refund(refund: Refund) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": refund.id,
         "object": "refund",
-        "amount": row["amount"],
+        "amount": refund.amount,
         "balance_transaction": None,
-        "charge": row["charge"],
-        "created": row["created"],
-        "currency": row["currency"],
-        "description": row.get("description"),
-        "failure_reason": row.get("failure_reason"),
-        "livemode": row["livemode"],
-        "metadata": row.get("metadata") or {},
-        "payment_intent": row["payment_intent"],
-        "reason": row.get("reason"),
+        "charge": refund.charge,
+        "created": refund.created,
+        "currency": refund.currency,
+        "description": refund.description,
+        "failure_reason": refund.failure_reason,
+        "livemode": refund.livemode,
+        "metadata": refund.metadata or {},
+        "payment_intent": refund.payment_intent,
+        "reason": refund.reason,
         "receipt_number": None,
-        "status": row["status"],
+        "status": refund.status,
     }

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from paykeep.domain.setup_intents import SetupIntent
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata, Params
 from paykeep.wire.payment_methods import BillingDetails, CardInput
 
@@ -91,41 +92,41 @@ class SetupIntentList(ListParams):
     created: CreatedFilter | int | None = None
 
 
-def render_setup_intent(row: dict[str, Any]) -> dict[str, Any]:
-    options = row.get("payment_method_options") or {}
+def render_setup_intent(intent: SetupIntent) -> dict[str, Any]:
+    options = intent.payment_method_options or {}
     card = options.get("card") or {}
     return {
-        "id": row["id"],
+        "id": intent.id,
         "object": "setup_intent",
         "application": None,
         "automatic_payment_methods": None,
-        "cancellation_reason": row.get("cancellation_reason"),
-        "client_secret": row["client_secret"],
-        "created": row["created"],
-        "customer": row.get("customer"),
-        "description": row.get("description"),
+        "cancellation_reason": intent.cancellation_reason,
+        "client_secret": intent.client_secret,
+        "created": intent.created,
+        "customer": intent.customer,
+        "description": intent.description,
         "flow_directions": None,
-        "last_setup_error": row.get("last_setup_error"),
+        "last_setup_error": intent.last_setup_error,
         "latest_attempt": None,
-        "livemode": row["livemode"],
+        "livemode": intent.livemode,
         "mandate": None,
-        "metadata": row.get("metadata") or {},
-        "next_action": row.get("next_action"),
+        "metadata": intent.metadata or {},
+        "next_action": intent.next_action,
         "on_behalf_of": None,
-        "payment_method": row.get("payment_method"),
+        "payment_method": intent.payment_method,
         "payment_method_options": {
             "card": {
                 "mandate_options": None,
                 "network": None,
                 "request_three_d_secure": card.get("request_three_d_secure", "auto"),
-                "setup_future_usage": row["usage"],
+                "setup_future_usage": intent.usage,
             }
         },
-        "payment_method_types": row.get("payment_method_types") or ["card"],
-        "return_url": row.get("return_url"),
+        "payment_method_types": intent.payment_method_types or ["card"],
+        "return_url": intent.return_url,
         "single_use_mandate": None,
-        "status": row["status"],
-        "usage": row["usage"],
+        "status": intent.status,
+        "usage": intent.usage,
     }
 
 
@@ -135,6 +136,6 @@ PUBLIC_FIELDS = ("id", "object", "cancellation_reason", "client_secret", "create
                  "status", "usage")
 
 
-def render_setup_intent_public(row: dict[str, Any]) -> dict[str, Any]:
-    full = render_setup_intent(row)
+def render_setup_intent_public(intent: SetupIntent) -> dict[str, Any]:
+    full = render_setup_intent(intent)
     return {name: full[name] for name in PUBLIC_FIELDS}

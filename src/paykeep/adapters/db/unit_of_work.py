@@ -25,6 +25,9 @@ from paykeep.adapters.db.tables import metadata
 from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
+from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
+from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.setup_intents import SetupIntent
 
 _T = metadata.tables
 
@@ -50,6 +53,26 @@ class SqlUnitOfWork:
     def customers(self) -> EntityRepository[Customer]:
         return EntityRepository(self._rows("customers"), Customer)
 
+    @cached_property
+    def payment_methods(self) -> EntityRepository[PaymentMethod]:
+        return EntityRepository(self._rows("payment_methods"), PaymentMethod)
+
+    @cached_property
+    def setup_intents(self) -> EntityRepository[SetupIntent]:
+        return EntityRepository(self._rows("setup_intents"), SetupIntent)
+
+    @cached_property
+    def payment_intents(self) -> EntityRepository[PaymentIntent]:
+        return EntityRepository(self._rows("payment_intents"), PaymentIntent)
+
+    @cached_property
+    def charges(self) -> EntityRepository[Charge]:
+        return EntityRepository(self._rows("charges"), Charge)
+
+    @cached_property
+    def refunds(self) -> EntityRepository[Refund]:
+        return EntityRepository(self._rows("refunds"), Refund)
+
     # -- rows -------------------------------------------------------------------------------------
     @cached_property
     def accounts(self) -> TableRepository:
@@ -59,25 +82,10 @@ class SqlUnitOfWork:
     def api_keys(self) -> TableRepository:
         return self._rows("api_keys")
 
-    @cached_property
-    def payment_methods(self) -> TableRepository:
-        return self._rows("payment_methods")
 
-    @cached_property
-    def setup_intents(self) -> TableRepository:
-        return self._rows("setup_intents")
 
-    @cached_property
-    def payment_intents(self) -> TableRepository:
-        return self._rows("payment_intents")
 
-    @cached_property
-    def charges(self) -> TableRepository:
-        return self._rows("charges")
 
-    @cached_property
-    def refunds(self) -> TableRepository:
-        return self._rows("refunds")
 
     @cached_property
     def challenges(self) -> EntityRepository[Challenge]:
