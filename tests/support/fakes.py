@@ -126,7 +126,8 @@ class FakeStore:
         self.writable = True
         self.commits = 0
         self.rollbacks = 0
-        self.announced = 0
+        self.announced = 0  # announce_deliveries() calls (inside a transaction)
+        self.notified = 0  # deps.notify_outbox() calls (after a commit): the worker woken
         self.uow = FakeUnitOfWork(self)
 
     def rows(self, name: str, kind: type[FakeRows] | None = None) -> Any:
@@ -716,7 +717,11 @@ class Fakes:
         deps = Deps(clock=clock, ids=IdFactory(now_ms=clock.now_ms, node=1), secrets=FakeSecretBox(),
                     public_url=public_url, transaction=store.begin, vault=vault,
                     card_network=SimulatedNetwork())
-        deps.notify_outbox = lambda: None
+
+        def notify() -> None:
+            store.notified += 1
+
+        deps.notify_outbox = notify
         wire_services(deps)
         fakes = cls(deps, store, clock, vault)
         with store.begin(True) as uow:
