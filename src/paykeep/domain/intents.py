@@ -7,9 +7,12 @@ builds its table with `transition_table`, so its status still changes in exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, cast
+
+from paykeep.domain.errors import UnexpectedState
+from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
 St = TypeVar("St", bound=StrEnum)
 Ac = TypeVar("Ac", bound=StrEnum)
@@ -52,3 +55,13 @@ def transition_table(statuses: type[St], actions: type[Ac], own_rows: Iterable[R
             raise ValueError(f"duplicate transition row {status} --{action}-->")
         table[key] = statuses(target)
     return table
+
+
+def next_status_in(table: Mapping[tuple[St, Ac], St], statuses: type[St], status: str, action: Ac, *,
+                   code: str, message: Callable[[str, str], str]) -> St:
+    """The status `action` leads to from `status` in an intent's table; an illegal move is a 400 with the
+    intent's own code (setup_intent_unexpected_state, payment_intent_unexpected_state) and message."""
+    try:
+        return statuses(advance(cast(Table, table), statuses(status), action))
+    except InvalidTransition:
+        raise UnexpectedState(message(status, action), code=code) from None

@@ -7,9 +7,8 @@ from enum import StrEnum
 from typing import Any, cast
 
 from paykeep.domain.entity import Entity
-from paykeep.domain.errors import UnexpectedState
-from paykeep.domain.intents import transition_table
-from paykeep.domain.state_machine import InvalidTransition, Table, advance
+from paykeep.domain.intents import next_status_in, transition_table
+from paykeep.domain.state_machine import Table
 
 # An uncaptured authorization is released after 7 days (Stripe's online card window) and the intent canceled.
 CAPTURE_WINDOW_MS = 7 * 24 * 3600 * 1000
@@ -97,12 +96,8 @@ def unexpected_state_message(status: str, action: str) -> str:
 
 def next_status(status: str, action: PaymentIntentAction) -> PaymentIntentStatus:
     """The only way a PaymentIntent's status changes (illegal: 400 payment_intent_unexpected_state)."""
-    try:
-        return PaymentIntentStatus(advance(_TABLE, PaymentIntentStatus(status), action))
-    except InvalidTransition:
-        raise UnexpectedState(
-            unexpected_state_message(status, action), code="payment_intent_unexpected_state"
-        ) from None
+    return next_status_in(PAYMENT_INTENT_TRANSITIONS, PaymentIntentStatus, status, action,
+                          code="payment_intent_unexpected_state", message=unexpected_state_message)
 
 
 def capture_amount(requested: int | None, capturable: int) -> int:

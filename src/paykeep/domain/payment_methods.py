@@ -33,4 +33,5 @@ class PaymentMethod(Entity):
     mandate: bool = False  # saved for off-session use by a successful setup
 
     def __repr__(self) -> str:  # the ciphertext stays out of logs and tracebacks
-        return f"PaymentMethod(id={self.id!r}, card_brand={self.card_brand!r}, card_last4={self.card_last4!r})"
+        return (f"PaymentMethod(id={self.id!r}, card_brand={self.card_brand!r}, "
+                f"card_last4={self.card_last4!r})")

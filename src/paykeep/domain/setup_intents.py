@@ -7,9 +7,8 @@ from enum import StrEnum
 from typing import Any, cast
 
 from paykeep.domain.entity import Entity
-from paykeep.domain.errors import UnexpectedState
-from paykeep.domain.intents import transition_table
-from paykeep.domain.state_machine import InvalidTransition, Table, advance
+from paykeep.domain.intents import next_status_in, transition_table
+from paykeep.domain.state_machine import Table
 
 USAGES = ("off_session", "on_session")
 CANCELLATION_REASONS = ("abandoned", "requested_by_customer", "duplicate")
@@ -78,12 +77,8 @@ def unexpected_state_message(status: str, action: str) -> str:
 
 def next_status(status: str, action: SetupIntentAction) -> SetupIntentStatus:
     """The only way a SetupIntent's status changes; an illegal move is a 400 setup_intent_unexpected_state."""
-    try:
-        return SetupIntentStatus(advance(_TABLE, SetupIntentStatus(status), action))
-    except InvalidTransition:
-        raise UnexpectedState(
-            unexpected_state_message(status, action), code="setup_intent_unexpected_state"
-        ) from None
+    return next_status_in(SETUP_INTENT_TRANSITIONS, SetupIntentStatus, status, action,
+                          code="setup_intent_unexpected_state", message=unexpected_state_message)
 
 
 @dataclass(frozen=True, slots=True)

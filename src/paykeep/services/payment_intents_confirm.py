@@ -30,7 +30,7 @@ from paykeep.services import attempts, payment_methods
 from paykeep.services.common import model_or_none
 from paykeep.services.ports import Context, Declined
 from paykeep.wire.payment_intents import PaymentIntentConfirm, PaymentIntentCreate, render_payment_intent
-from paykeep.wire.payment_methods import render_payment_method
+from paykeep.wire.payment_methods import card_summary, render_payment_method
 
 A = PaymentIntentAction
 S = PaymentIntentStatus
@@ -223,14 +223,7 @@ def _save_card(ctx: Context, intent: PaymentIntent, pm: PaymentMethod) -> None:
 
 def _card_details(pm: PaymentMethod, authenticated: bool, capture_before: int | None) -> dict[str, Any]:
     card: dict[str, Any] = {
-        "brand": pm.card_brand,
-        "country": pm.card_country,
-        "exp_month": pm.card_exp_month,
-        "exp_year": pm.card_exp_year,
-        "fingerprint": pm.card_fingerprint,
-        "funding": pm.card_funding,
-        "last4": pm.card_last4,
-        "three_d_secure": {"result": "authenticated"} if authenticated else None,
+        **card_summary(pm), "three_d_secure": {"result": "authenticated"} if authenticated else None,
     }
     if capture_before is not None:
         card["capture_before"] = capture_before

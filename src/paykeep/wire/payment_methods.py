@@ -81,26 +81,34 @@ def render_billing_details(details: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def card_summary(pm: PaymentMethod) -> dict[str, Any]:
+    """What may be shown of a card, wherever it is shown (a PaymentMethod, a charge's payment method
+    details): never the number."""
+    return {
+        "brand": pm.card_brand,
+        "country": pm.card_country,
+        "exp_month": pm.card_exp_month,
+        "exp_year": pm.card_exp_year,
+        "fingerprint": pm.card_fingerprint,
+        "funding": pm.card_funding,
+        "last4": pm.card_last4,
+    }
+
+
 def render_payment_method(pm: PaymentMethod) -> dict[str, Any]:
     return {
         "id": pm.id,
         "object": "payment_method",
         "allow_redisplay": "unspecified",
         "billing_details": render_billing_details(pm.billing_details),
-        "card": {
-            "brand": pm.card_brand,
+        "card": dict(sorted({
+            **card_summary(pm),
             "checks": {
                 "address_line1_check": None,
                 "address_postal_code_check": None,
                 "cvc_check": pm.card_cvc_check,
             },
-            "country": pm.card_country,
-            "exp_month": pm.card_exp_month,
-            "exp_year": pm.card_exp_year,
-            "fingerprint": pm.card_fingerprint,
-            "funding": pm.card_funding,
-            "last4": pm.card_last4,
-        },
+        }.items())),  # Stripe's key order
         "created": pm.created,
         "customer": pm.customer,
         "livemode": pm.livemode,
