@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from paykeep.domain.entity import Entity
 from paykeep.domain.intents import next_status_in, transition_table
-from paykeep.domain.state_machine import Table
 
 # An uncaptured authorization is released after 7 days (Stripe's online card window) and the intent canceled.
 CAPTURE_WINDOW_MS = 7 * 24 * 3600 * 1000
@@ -61,7 +60,6 @@ PAYMENT_INTENT_TRANSITIONS: dict[tuple[PaymentIntentStatus, PaymentIntentAction]
     ))
 )
 
-_TABLE = cast(Table, PAYMENT_INTENT_TRANSITIONS)
 TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})
 
 _VERBS = {

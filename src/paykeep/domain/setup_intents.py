@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from paykeep.domain.entity import Entity
 from paykeep.domain.intents import next_status_in, transition_table
-from paykeep.domain.state_machine import Table
 
 USAGES = ("off_session", "on_session")
 CANCELLATION_REASONS = ("abandoned", "requested_by_customer", "duplicate")
@@ -47,7 +46,6 @@ SETUP_INTENT_TRANSITIONS: dict[tuple[SetupIntentStatus, SetupIntentAction], Setu
     transition_table(SetupIntentStatus, SetupIntentAction)
 )
 
-_TABLE = cast(Table, SETUP_INTENT_TRANSITIONS)
 TERMINAL = frozenset({S.SUCCEEDED, S.CANCELED})
 
 _VERBS = {
