@@ -34,7 +34,7 @@ def _protocol_members(protocol: type) -> set[str]:
 def _entity_of(hint: Any) -> type | None:
     """X for `Entities[X]` or a protocol built on it (EventRows is Entities[Event] plus its own methods)."""
     if typing.get_origin(hint) is Entities:
-        return typing.get_args(hint)[0]  # type: ignore[no-any-return]
+        return typing.get_args(hint)[0]  # type: ignore[no-any-return,unused-ignore]
     for base in getattr(hint, "__orig_bases__", ()):
         found = _entity_of(base)
         if found is not None:

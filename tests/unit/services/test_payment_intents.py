@@ -5,7 +5,7 @@ decline, off-session, expiry; and every row of the transition table with the eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import pytest
 
@@ -28,8 +28,8 @@ from paykeep.wire.payment_intents import (
 )
 from support.fakes import CHALLENGE, DECLINED, FRICTIONLESS, Fakes, card, challenge_token
 
-S = PaymentIntentStatus
-A = PaymentIntentAction
+S: TypeAlias = PaymentIntentStatus
+A: TypeAlias = PaymentIntentAction
 RETURN_URL = "https://shop.example.test/paid"
 
 

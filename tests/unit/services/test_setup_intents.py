@@ -4,7 +4,7 @@ events in order (API.md §4, §4.2, §5)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import pytest
 
@@ -21,8 +21,8 @@ from paykeep.wire.setup_intents import (
 )
 from support.fakes import CHALLENGE, DECLINED, FRICTIONLESS, Fakes, card, challenge_token
 
-S = SetupIntentStatus
-A = SetupIntentAction
+S: TypeAlias = SetupIntentStatus
+A: TypeAlias = SetupIntentAction
 RETURN_URL = "https://shop.example.test/back"
 
 
