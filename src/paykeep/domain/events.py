@@ -1,4 +1,5 @@
-"""Event types (API.md §5) and the `*` patterns used by `enabled_events` and `GET /v1/events?type=`."""
+"""Event types (API.md §5), the `*` patterns used by `enabled_events` and `GET /v1/events?type=`, the
+stored Event (the outbox's frozen payload) and the DomainEvent a use case emits."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from paykeep.domain.entity import Entity
 from paykeep.domain.errors import ParameterInvalid
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -68,6 +70,24 @@ def type_pattern(pattern: str, *, param: str = "type") -> str:
     if not pattern or len(pattern) > 100 or any(c not in _PATTERN_CHARS for c in pattern):
         raise ParameterInvalid(param, f"Invalid {param}: {pattern!r} is not an event type or pattern.")
     return pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Event(Entity):
+    """An event as stored: `data` (`object`, `previous_attributes`) is frozen at the change; only
+    `pending_webhooks` (endpoints that have not acknowledged it yet) moves afterwards."""
+
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    type: str
+    api_version: str
+    data: dict[str, Any]
+    object_id: str | None = None
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    pending_webhooks: int = 0
 
 
 @dataclass(frozen=True)

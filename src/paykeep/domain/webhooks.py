@@ -1,14 +1,17 @@
-"""Webhook delivery rules: the retry schedule, a delivery's transition table, endpoint URL checks (stdlib)."""
+"""Webhook delivery rules: the retry schedule, a delivery's transition table, endpoint URL checks (stdlib);
+and the aggregates of the webhook side: WebhookEndpoint, WebhookDelivery, WebhookAttempt."""
 
 from __future__ import annotations
 
 import random
 import secrets
 import string
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import cast
 from urllib.parse import urlsplit
 
+from paykeep.domain.entity import Entity
 from paykeep.domain.errors import ParameterInvalid
 from paykeep.domain.state_machine import Table, advance
 
@@ -120,3 +123,86 @@ def _url_problem(url: str) -> str | None:
     if parts.fragment:
         return "the URL must not contain a fragment (#...)."
     return None
+
+
+class WebhookEndpointStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class AttemptOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEndpoint(Entity):
+    """A URL that receives the events it subscribes to. The signing secret is stored sealed only
+    (`secret_ciphertext`, bound to the endpoint's id); the API shows it in clear once, at creation."""
+
+    id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    url: str
+    enabled_events: list[str]
+    secret_ciphertext: bytes = field(repr=False)
+    secret_key_version: int
+    status: WebhookEndpointStatus = WebhookEndpointStatus.ENABLED
+    metadata: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    api_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewWebhookEndpoint:
+    """What creating an endpoint answers: the endpoint and, this once, its signing secret in clear."""
+
+    endpoint: WebhookEndpoint
+    secret: str = field(repr=False)  # never in a log line
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery(Entity):
+    """One event for one endpoint: pending until it succeeds, fails after the last attempt, or is canceled.
+    `claimed_until`/`claimed_by`: a worker's lease on it while it is being sent."""
+
+    id: str
+    event_id: str
+    endpoint_id: str
+    account_id: str
+    livemode: bool
+    created: int  # Unix ms
+    updated: int
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempt_count: int = 0
+    next_attempt_at: int | None = None
+    claimed_until: int | None = None
+    claimed_by: str | None = None
+    last_status_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAttempt(Entity):
+    """One POST of a delivery (append-only): what came back, how long it took."""
+
+    id: str
+    delivery_id: str
+    event_id: str
+    endpoint_id: str
+    attempted_at: int  # Unix ms
+    latency_ms: int
+    outcome: AttemptOutcome
+    attempt: int | None = None  # 1-based within its delivery (None on rows older than migration 0003)
+    status_code: int | None = None
+    error: str | None = None
+    response_excerpt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptView:
+    """An attempt as GET /v1/webhook_endpoints/{id}/attempts lists it, with its delivery as it is now (will
+    it be tried again, and when?); `delivery` is None once it is gone."""
+
+    attempt: WebhookAttempt
+    delivery: WebhookDelivery | None = None

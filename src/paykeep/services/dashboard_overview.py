@@ -11,6 +11,7 @@ from typing import Any
 
 from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ResourceMissing
+from paykeep.domain.events import Event
 from paykeep.services.common import page
 from paykeep.services.ports import Context
 from paykeep.wire.params import ListParams
@@ -68,7 +69,7 @@ def search_customers(ctx: Context, email_prefix: str, *, limit: int, starting_af
     )
 
 
-def object_timeline(ctx: Context, *object_ids: str) -> list[dict[str, Any]]:
+def object_timeline(ctx: Context, *object_ids: str) -> list[Event]:
     """The latest events about these objects (by `data.object.id`), oldest first."""
     rows = ctx.uow.events.find(ctx.scope, limit=TIMELINE_LIMIT, object_id__in=list(object_ids))
     return list(reversed(rows))
@@ -80,14 +81,14 @@ def event_deliveries(ctx: Context, event_id: str) -> list[dict[str, Any]]:
     attempts = ctx.uow.webhook_attempts.find(None, event_id=event_id)
     out = []
     for delivery in reversed(deliveries):
-        endpoint = ctx.uow.webhook_endpoints.get(ctx.scope, delivery["endpoint_id"])
-        mine = sorted((a for a in attempts if a["delivery_id"] == delivery["id"]), key=lambda a: a["id"])
-        out.append({**delivery, "endpoint_url": endpoint["url"] if endpoint else None,
+        endpoint = ctx.uow.webhook_endpoints.get(ctx.scope, delivery.endpoint_id)
+        mine = sorted((a for a in attempts if a.delivery_id == delivery.id), key=lambda a: a.id)
+        out.append({**delivery.fields(), "endpoint_url": endpoint.url if endpoint else None,
                     "endpoint_deleted": endpoint is None, "attempts": mine})
     return out
 
 
-def latest_event_for(ctx: Context, enabled_events: list[str]) -> dict[str, Any] | None:
+def latest_event_for(ctx: Context, enabled_events: list[str]) -> Event | None:
     """The newest event an endpoint with these `enabled_events` would receive (for "send a test event")."""
     events = ctx.uow.events
     rows = [] if "*" in enabled_events else events.find(ctx.scope, limit=1, type__in=list(enabled_events))
@@ -109,6 +110,5 @@ def endpoint_secret(ctx: Context, endpoint_id: str) -> str:
     reveal = getattr(webhook_endpoints, "reveal_webhook_endpoint_secret", None)
     if reveal is not None:
         return str(reveal(ctx, endpoint_id))
-    row = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
-    secret = ctx.deps.secrets.open(row["secret_ciphertext"], webhook_endpoints.secret_aad(endpoint_id))
-    return secret.decode("utf-8")
+    endpoint = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
+    return webhook_endpoints.open_secret(ctx.deps, endpoint)

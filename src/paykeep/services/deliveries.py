@@ -11,22 +11,26 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from paykeep.domain.errors import InvalidRequest, ResourceMissing
-from paykeep.domain.events import subscribed
+from paykeep.domain.events import Event, subscribed
 from paykeep.domain.webhooks import (
+    AttemptOutcome,
     DeliveryAction,
     DeliveryStatus,
+    WebhookDelivery,
     advance_delivery,
     after_attempt,
     is_success_status,
 )
 from paykeep.services.ports import Caller, Deps, UnitOfWork
 from paykeep.services.transactions import transaction
-from paykeep.services.webhook_endpoints import ENABLED, secret_aad
+from paykeep.services.webhook_endpoints import ENABLED, open_secret
 from paykeep.wire.events import render_event
+
+_SUCCEEDED, _FAILED = AttemptOutcome.SUCCEEDED.value, AttemptOutcome.FAILED.value
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Job:
     event_id: str
     endpoint_id: str
     url: str
-    secret: str
+    secret: str = field(repr=False)  # in clear: never in a log line
     body: bytes
     attempt: int  # 1-based number of the attempt about to be made
     livemode: bool = False  # the endpoint's mode: which address rules the attempt goes by
@@ -57,9 +61,9 @@ class Outcome:
         return self.error is None and is_success_status(self.status_code)
 
 
-def event_body(row: dict[str, Any]) -> bytes:
+def event_body(event: Event) -> bytes:
     """The exact bytes POSTed (and signed): the event as the API renders it, compact JSON, UTF-8."""
-    return json.dumps(render_event(row), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(render_event(event), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -114,42 +118,42 @@ def _claim(uow: UnitOfWork, deps: Deps, cycle: Cycle, busy: list[str], now: int)
     # excluded, so the next cycle sees the others.
     candidates = uow.webhook_deliveries.due(now, min(cycle.limit, 64), exclude_endpoints=busy, lock=True)
     held = dict(cycle.claimed)
-    picked: list[dict[str, Any]] = []
-    for row in candidates:
+    picked: list[WebhookDelivery] = []
+    for delivery in candidates:
         if len(picked) >= cycle.limit:
             break
-        if held.get(row["endpoint_id"], 0) < cycle.per_endpoint:
-            held[row["endpoint_id"]] = held.get(row["endpoint_id"], 0) + 1
-            picked.append(row)
+        if held.get(delivery.endpoint_id, 0) < cycle.per_endpoint:
+            held[delivery.endpoint_id] = held.get(delivery.endpoint_id, 0) + 1
+            picked.append(delivery)
     more = bool(busy) or len(candidates) > len(picked)
     if not picked:
         return [], more
-    endpoint_ids = sorted({r["endpoint_id"] for r in picked})
-    event_ids = sorted({r["event_id"] for r in picked})
-    endpoints = {e["id"]: e for e in uow.webhook_endpoints.find(None, id__in=endpoint_ids)}
-    events = {e["id"]: e for e in uow.events.find(None, id__in=event_ids)}
-    sendable = []
-    for row in picked:
-        endpoint = endpoints.get(row["endpoint_id"])
-        if endpoint is None or endpoint["status"] != ENABLED:
-            _cancel(uow, row["id"], now)  # disabled or deleted: never sent
+    endpoint_ids = sorted({d.endpoint_id for d in picked})
+    event_ids = sorted({d.event_id for d in picked})
+    endpoints = {e.id: e for e in uow.webhook_endpoints.find(None, id__in=endpoint_ids)}
+    events = {e.id: e for e in uow.events.find(None, id__in=event_ids)}
+    sendable: list[WebhookDelivery] = []
+    for delivery in picked:
+        endpoint = endpoints.get(delivery.endpoint_id)
+        if endpoint is None or endpoint.status != ENABLED:
+            _cancel(uow, delivery.id, now)  # disabled or deleted: never sent
         else:
-            sendable.append(row)
-    uow.webhook_deliveries.claim([r["id"] for r in sendable], now + cycle.lease_ms, cycle.worker_id)
-    secrets = {eid: _open_secret(deps, endpoints[eid]) for eid in {r["endpoint_id"] for r in sendable}}
-    bodies = {eid: event_body(events[eid]) for eid in {r["event_id"] for r in sendable}}
+            sendable.append(delivery)
+    uow.webhook_deliveries.claim([d.id for d in sendable], now + cycle.lease_ms, cycle.worker_id)
+    secrets = {eid: open_secret(deps, endpoints[eid]) for eid in {d.endpoint_id for d in sendable}}
+    bodies = {eid: event_body(events[eid]) for eid in {d.event_id for d in sendable}}
     jobs = [
         Job(
-            delivery_id=row["id"],
-            event_id=row["event_id"],
-            endpoint_id=row["endpoint_id"],
-            url=endpoints[row["endpoint_id"]]["url"],
-            secret=secrets[row["endpoint_id"]],
-            body=bodies[row["event_id"]],
-            attempt=int(row["attempt_count"] or 0) + 1,
-            livemode=bool(endpoints[row["endpoint_id"]]["livemode"]),
+            delivery_id=d.id,
+            event_id=d.event_id,
+            endpoint_id=d.endpoint_id,
+            url=endpoints[d.endpoint_id].url,
+            secret=secrets[d.endpoint_id],
+            body=bodies[d.event_id],
+            attempt=int(d.attempt_count or 0) + 1,
+            livemode=bool(endpoints[d.endpoint_id].livemode),
         )
-        for row in sendable
+        for d in sendable
     ]
     return jobs, more
 
@@ -184,7 +188,7 @@ def _record(
                 "attempt": job.attempt,
                 "status_code": outcome.status_code,
                 "latency_ms": outcome.latency_ms,
-                "outcome": "succeeded" if outcome.ok else "failed",
+                "outcome": _SUCCEEDED if outcome.ok else _FAILED,
                 "error": outcome.error,
                 "response_excerpt": outcome.excerpt,
             }
@@ -216,7 +220,7 @@ def _record(
 def _stopped(uow: UnitOfWork, endpoint_ids: list[str]) -> set[str]:
     if not endpoint_ids:
         return set()
-    enabled = {e["id"] for e in uow.webhook_endpoints.find(None, id__in=endpoint_ids, status=ENABLED)}
+    enabled = {e.id for e in uow.webhook_endpoints.find(None, id__in=endpoint_ids, status=ENABLED.value)}
     return set(endpoint_ids) - enabled
 
 
@@ -235,41 +239,39 @@ def resend_event(deps: Deps, event_id: str, endpoint_id: str | None = None) -> l
         found = uow.events.get_by_id(event_id)
     if found is None:
         raise ResourceMissing("event", event_id)
-    with transaction(deps, Caller(found["account_id"], found["livemode"])) as ctx:
+    with transaction(deps, Caller(found.account_id, found.livemode)) as ctx:
         uow, event = ctx.uow, found
         scope = ctx.scope
         if endpoint_id is not None:
             endpoint = uow.webhook_endpoints.get(scope, endpoint_id)
             if endpoint is None:
                 raise ResourceMissing("webhook_endpoint", endpoint_id, param="endpoint")
-            if endpoint["status"] != ENABLED:
+            if endpoint.status != ENABLED:
                 raise InvalidRequest(f"The webhook endpoint {endpoint_id} is disabled.", param="endpoint")
             endpoints = [endpoint]
         else:
             endpoints = [
                 e
-                for e in uow.webhook_endpoints.find(scope, status=ENABLED)
-                if subscribed(e["enabled_events"], event["type"])
+                for e in uow.webhook_endpoints.find(scope, status=ENABLED.value)
+                if subscribed(e.enabled_events, event.type)
             ]
         now = deps.clock.now_ms()
         queued = []
         for endpoint in endpoints:
-            delivery_id = deps.ids.new("wd")
-            uow.webhook_deliveries.insert(
-                {
-                    "id": delivery_id,
-                    "event_id": event_id,
-                    "endpoint_id": endpoint["id"],
-                    "account_id": event["account_id"],
-                    "livemode": event["livemode"],
-                    "status": str(DeliveryStatus.PENDING),
-                    "attempt_count": 0,
-                    "next_attempt_at": now,
-                    "created": now,
-                    "updated": now,
-                }
+            delivery = WebhookDelivery(
+                id=deps.ids.new("wd"),
+                event_id=event_id,
+                endpoint_id=endpoint.id,
+                account_id=event.account_id,
+                livemode=event.livemode,
+                status=DeliveryStatus.PENDING,
+                attempt_count=0,
+                next_attempt_at=now,
+                created=now,
+                updated=now,
             )
-            queued.append({"delivery": delivery_id, "endpoint": endpoint["id"], "url": endpoint["url"]})
+            uow.webhook_deliveries.add(delivery)
+            queued.append({"delivery": delivery.id, "endpoint": endpoint.id, "url": endpoint.url})
         refresh_pending_webhooks(uow, [event_id])
         ctx.deliveries_queued += len(queued)  # the runner wakes the workers after commit
     return queued
@@ -292,6 +294,3 @@ def _cancel(uow: UnitOfWork, delivery_id: str, now: int) -> None:
         },
     )
 
-
-def _open_secret(deps: Deps, endpoint: dict[str, Any]) -> str:
-    return deps.secrets.open(endpoint["secret_ciphertext"], secret_aad(endpoint["id"])).decode("utf-8")

@@ -7,8 +7,9 @@ from typing import Any
 
 from paykeep import API_VERSION
 from paykeep.domain.errors import ParameterInvalid
-from paykeep.domain.events import MAX_TYPES_FILTER, DomainEvent, type_pattern
+from paykeep.domain.events import MAX_TYPES_FILTER, DomainEvent, Event, type_pattern
 from paykeep.domain.events import subscribed as _subscribed
+from paykeep.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpointStatus
 from paykeep.services.common import load, page, purge_in_batches
 from paykeep.services.ports import Context, Deps, iter_changed
 from paykeep.wire.events import EventList
@@ -32,43 +33,41 @@ def record_event(ctx: Context, event: DomainEvent) -> None:
     event_type, obj, prev = event.type, event.object, event.previous_attributes
     now = ctx.now_ms()
     event_id = ctx.new_id("evt")
+    caller = ctx.caller
     endpoints = [
-        e for e in ctx.uow.webhook_endpoints.find(ctx.scope, status="enabled")
-        if subscribed(e["enabled_events"], event_type)
+        e for e in ctx.uow.webhook_endpoints.find(ctx.scope, status=WebhookEndpointStatus.ENABLED.value)
+        if subscribed(e.enabled_events, event_type)
     ]
     data: dict[str, Any] = {"object": obj}
     if prev is not None:
         data["previous_attributes"] = prev
-    ctx.uow.events.insert(
-        {
-            "id": event_id,
-            "account_id": ctx.caller.account_id,
-            "livemode": ctx.caller.livemode,
-            "created": now,
-            "type": event_type,
-            "api_version": API_VERSION,
-            "data": data,
-            "object_id": obj.get("id"),
-            "request_id": ctx.caller.request_id,
-            "idempotency_key": ctx.caller.idempotency_key,
-            "pending_webhooks": len(endpoints),
-        }
-    )
+    ctx.uow.events.add(Event(
+        id=event_id,
+        account_id=caller.account_id,
+        livemode=caller.livemode,
+        created=now,
+        type=event_type,
+        api_version=API_VERSION,
+        data=data,
+        object_id=obj.get("id"),
+        request_id=caller.request_id,
+        idempotency_key=caller.idempotency_key,
+        pending_webhooks=len(endpoints),
+    ))
+    deliveries = ctx.uow.webhook_deliveries
     for endpoint in endpoints:
-        ctx.uow.webhook_deliveries.insert(
-            {
-                "id": ctx.new_id("wd"),
-                "event_id": event_id,
-                "endpoint_id": endpoint["id"],
-                "account_id": ctx.caller.account_id,
-                "livemode": ctx.caller.livemode,
-                "status": "pending",
-                "attempt_count": 0,
-                "next_attempt_at": now,
-                "created": now,
-                "updated": now,
-            }
-        )
+        deliveries.add(WebhookDelivery(
+            id=ctx.new_id("wd"),
+            event_id=event_id,
+            endpoint_id=endpoint.id,
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            status=DeliveryStatus.PENDING,
+            attempt_count=0,
+            next_attempt_at=now,
+            created=now,
+            updated=now,
+        ))
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
 
@@ -82,12 +81,12 @@ def purge_expired(deps: Deps, *, batch: int = 500, max_batches: int = 100) -> in
     return purge_in_batches(deps, lambda uow: uow.events, cutoff, batch=batch, max_batches=max_batches)
 
 
-def retrieve_event(ctx: Context, event_id: str) -> dict[str, Any]:
+def retrieve_event(ctx: Context, event_id: str) -> Event:
     """GET /v1/events/{id}"""
     return load(ctx, ctx.uow.events, "event", event_id)
 
 
-def list_events(ctx: Context, params: EventList) -> tuple[list[dict[str, Any]], bool]:
+def list_events(ctx: Context, params: EventList) -> tuple[list[Event], bool]:
     """GET /v1/events: `type` (with `*`), `types[]`, `created[...]`, `delivery_success`, pagination.
 
     `delivery_success=true` lists events every subscribed endpoint has acknowledged (pending_webhooks = 0,

@@ -10,11 +10,12 @@ from typing import Any, Protocol, TypeVar
 from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
+from paykeep.domain.entity import Entity
+from paykeep.domain.events import DomainEvent, Event
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
-from paykeep.domain.entity import Entity
-from paykeep.domain.events import DomainEvent
+from paykeep.domain.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from paykeep.services.bus import EventBus
 
 Scope = tuple[str, bool]  # (account_id, livemode)
@@ -63,22 +64,35 @@ class Purgeable(Protocol):
     def purge_before(self, created_ms: int, limit: int) -> int: ...
 
 
-class EventRows(Rows, Purgeable, Protocol):
+class EventRows(Entities[Event], Purgeable, Protocol):
+    """Events; filters also take `type__glob` (`setup_intent.*`)."""
+
     def refresh_pending_webhooks(self, event_ids: list[str]) -> None: ...
 
 
-class DeliveryRows(Rows, Protocol):
+class DeliveryRows(Entities[WebhookDelivery], Protocol):
+    """Deliveries; the worker's conditional updates (`finish`, `finish_many`: only while still pending)
+    take column values (`finish_many`: each dict `id` plus the same columns)."""
+
     def due(self, now_ms: int, limit: int, *, exclude_endpoints: Iterable[str] = (),
-            lock: bool = False) -> list[Row]: ...
+            lock: bool = False) -> list[WebhookDelivery]: ...
     def claim(self, ids: list[str], until_ms: int, worker_id: str) -> None: ...
     def release(self, ids: list[str], worker_id: str) -> None: ...
     def finish(self, delivery_id: str, values: dict[str, Any]) -> bool: ...
     def cancel_pending(self, endpoint_id: str, status: str, now_ms: int) -> int: ...
     def finish_many(self, rows: list[dict[str, Any]]) -> None: ...
+    def count_by(self, scope: Scope | None, column: str, **filters: Any) -> dict[Any, int]: ...
+    def minimum(self, scope: Scope | None, column: str, **filters: Any) -> Any: ...
 
 
-class AttemptRows(Rows, Protocol):
+class AttemptRows(Entities[WebhookAttempt], Protocol):
+    """Attempts (no scope columns: `page(None, endpoint_id=...)`); the worker's batch insert takes column
+    values."""
+
     def insert_many(self, rows: list[dict[str, Any]]) -> None: ...
+    def page(self, scope: Scope | None, *, limit: int, starting_after: str | None = None,
+             ending_before: str | None = None, **filters: Any) -> tuple[list[WebhookAttempt], bool]: ...
+    def count_by(self, scope: Scope | None, column: str, **filters: Any) -> dict[Any, int]: ...
 
 
 class IdempotencyRows(Purgeable, Protocol):
@@ -129,7 +143,7 @@ class UnitOfWork(Protocol):
     @property
     def checkout_sessions(self) -> Entities[CheckoutSession]: ...
     @property
-    def webhook_endpoints(self) -> Rows: ...
+    def webhook_endpoints(self) -> Entities[WebhookEndpoint]: ...
     @property
     def dashboard_users(self) -> Rows: ...
     @property

@@ -10,9 +10,18 @@ from paykeep.domain.errors import ResourceMissing
 from paykeep.domain.events import check_enabled_events
 from paykeep.domain.metadata import merge_metadata
 from paykeep.domain.webhook_urls import UrlPolicy, check_webhook_url
-from paykeep.domain.webhooks import DeliveryAction, advance_delivery, check_endpoint_url, new_endpoint_secret
+from paykeep.domain.webhooks import (
+    AttemptView,
+    DeliveryAction,
+    NewWebhookEndpoint,
+    WebhookEndpoint,
+    WebhookEndpointStatus,
+    advance_delivery,
+    check_endpoint_url,
+    new_endpoint_secret,
+)
 from paykeep.services.common import blank_to_none, load, page
-from paykeep.services.ports import Context
+from paykeep.services.ports import Context, Deps
 from paykeep.wire.webhook_endpoints import (
     WebhookAttemptList,
     WebhookEndpointCreate,
@@ -20,8 +29,8 @@ from paykeep.wire.webhook_endpoints import (
     WebhookEndpointUpdate,
 )
 
-ENABLED = "enabled"
-DISABLED = "disabled"
+ENABLED = WebhookEndpointStatus.ENABLED
+DISABLED = WebhookEndpointStatus.DISABLED
 
 
 def secret_aad(endpoint_id: str) -> bytes:
@@ -29,87 +38,95 @@ def secret_aad(endpoint_id: str) -> bytes:
     return b"webhook_endpoint:" + endpoint_id.encode("ascii")
 
 
-def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> dict[str, Any]:
+def open_secret(deps: Deps, endpoint: WebhookEndpoint) -> str:
+    """The endpoint's signing secret in clear (to sign a delivery, or to show a signed-in user)."""
+    return deps.secrets.open(endpoint.secret_ciphertext, secret_aad(endpoint.id)).decode("utf-8")
+
+
+def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> NewWebhookEndpoint:
     """POST /v1/webhook_endpoints: the response is the only place the secret is ever shown."""
     endpoint_id = ctx.new_id("we")
     secret = new_endpoint_secret()
-    row: dict[str, Any] = {
-        "id": endpoint_id,
-        "account_id": ctx.caller.account_id,
-        "livemode": ctx.caller.livemode,
-        "created": ctx.now_ms(),
-        "metadata": merge_metadata(None, params.metadata) if params.metadata is not None else {},
-        "url": _checked_url(ctx, params.url),
-        "description": blank_to_none(params.description),
-        "enabled_events": check_enabled_events(params.enabled_events),
-        "status": ENABLED,
-        "api_version": API_VERSION,
-        "secret_ciphertext": ctx.deps.secrets.seal(secret.encode("utf-8"), secret_aad(endpoint_id)),
-        "secret_key_version": ctx.deps.secrets.current_version("data"),
-    }
-    ctx.uow.webhook_endpoints.insert(row)
-    return {**row, "secret": secret}
+    endpoint = WebhookEndpoint(
+        id=endpoint_id,
+        account_id=ctx.caller.account_id,
+        livemode=ctx.caller.livemode,
+        created=ctx.now_ms(),
+        metadata=merge_metadata(None, params.metadata) if params.metadata is not None else {},
+        url=_checked_url(ctx, params.url),
+        description=blank_to_none(params.description),
+        enabled_events=check_enabled_events(params.enabled_events),
+        status=ENABLED,
+        api_version=API_VERSION,
+        secret_ciphertext=ctx.deps.secrets.seal(secret.encode("utf-8"), secret_aad(endpoint_id)),
+        secret_key_version=ctx.deps.secrets.current_version("data"),
+    )
+    ctx.uow.webhook_endpoints.add(endpoint)
+    return NewWebhookEndpoint(endpoint, secret)
 
 
-def retrieve_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
+def retrieve_webhook_endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
     """GET /v1/webhook_endpoints/{id}"""
     return load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id)
 
 
 def reveal_webhook_endpoint_secret(ctx: Context, endpoint_id: str) -> str:
     """The signing secret in clear, for a signed-in dashboard user (the API shows it only at creation)."""
-    row = retrieve_webhook_endpoint(ctx, endpoint_id)
-    return ctx.deps.secrets.open(row["secret_ciphertext"], secret_aad(endpoint_id)).decode("utf-8")
+    return open_secret(ctx.deps, retrieve_webhook_endpoint(ctx, endpoint_id))
 
 
-def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpointUpdate) -> dict[str, Any]:
+def update_webhook_endpoint(ctx: Context, endpoint_id: str, params: WebhookEndpointUpdate) -> WebhookEndpoint:
     """POST /v1/webhook_endpoints/{id}: `disabled=true` cancels the endpoint's pending deliveries."""
-    row = load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
+    endpoint = load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
     given = params.given()
-    values: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if "url" in given and params.url is not None:
-        values["url"] = _checked_url(ctx, params.url)
+        changes["url"] = _checked_url(ctx, params.url)
     if "enabled_events" in given and params.enabled_events is not None:
-        values["enabled_events"] = check_enabled_events(params.enabled_events)
+        changes["enabled_events"] = check_enabled_events(params.enabled_events)
     if "description" in given:
-        values["description"] = blank_to_none(params.description)
+        changes["description"] = blank_to_none(params.description)
     if "metadata" in given:
-        values["metadata"] = merge_metadata(row.get("metadata"), params.metadata)
+        changes["metadata"] = merge_metadata(endpoint.metadata, params.metadata)
     if "disabled" in given and params.disabled is not None:
-        values["status"] = DISABLED if params.disabled else ENABLED
-        if params.disabled and row["status"] == ENABLED:
+        changes["status"] = DISABLED if params.disabled else ENABLED
+        if params.disabled and endpoint.status == ENABLED:
             _cancel_pending(ctx, endpoint_id)
-    ctx.uow.webhook_endpoints.update(endpoint_id, values)
-    row.update(values)
-    return row
+    if not changes:
+        return endpoint
+    endpoint = endpoint.with_(**changes)
+    ctx.uow.webhook_endpoints.save(endpoint)
+    return endpoint
 
 
-def delete_webhook_endpoint(ctx: Context, endpoint_id: str) -> dict[str, Any]:
-    """DELETE /v1/webhook_endpoints/{id}: its pending deliveries are canceled; its attempt list goes too."""
-    load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
+def delete_webhook_endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
+    """DELETE /v1/webhook_endpoints/{id}: its pending deliveries are canceled; its attempt list goes too.
+    Returns the endpoint as it was (rendered as deleted: `render_deleted_webhook_endpoint`)."""
+    endpoint = load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id, for_update=True)
     _cancel_pending(ctx, endpoint_id)
     ctx.uow.webhook_endpoints.delete(endpoint_id)
-    return {"id": endpoint_id, "deleted": True}
+    return endpoint
 
 
-def list_webhook_endpoints(ctx: Context, params: WebhookEndpointList) -> tuple[list[dict[str, Any]], bool]:
+def list_webhook_endpoints(ctx: Context, params: WebhookEndpointList) -> tuple[list[WebhookEndpoint], bool]:
     """GET /v1/webhook_endpoints"""
     return page(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", params)
 
 
 def list_webhook_attempts(
     ctx: Context, endpoint_id: str, params: WebhookAttemptList
-) -> tuple[list[dict[str, Any]], bool]:
-    """GET /v1/webhook_endpoints/{id}/attempts: every delivery attempt to this endpoint, newest first."""
+) -> tuple[list[AttemptView], bool]:
+    """GET /v1/webhook_endpoints/{id}/attempts: every delivery attempt to this endpoint, newest first, each
+    with its delivery's state now (will it be tried again, and when?)."""
     load(ctx, ctx.uow.webhook_endpoints, "webhook_endpoint", endpoint_id)
     repo = ctx.uow.webhook_attempts
     for cursor in ("starting_after", "ending_before"):
         value = getattr(params, cursor)
         if value is not None:
             found = repo.get_by_id(value)
-            if found is None or found["endpoint_id"] != endpoint_id:
+            if found is None or found.endpoint_id != endpoint_id:
                 raise ResourceMissing("webhook attempt", value, param=cursor)
-    rows, has_more = repo.page(
+    attempts, has_more = repo.page(
         None,
         limit=params.limit,
         starting_after=params.starting_after,
@@ -117,13 +134,9 @@ def list_webhook_attempts(
         endpoint_id=endpoint_id,
         event_id=params.event,
     )
-    ids = sorted({r["delivery_id"] for r in rows})
-    by_id = {d["id"]: d for d in ctx.uow.webhook_deliveries.find(None, id__in=ids)} if ids else {}
-    for row in rows:  # the delivery's state now: will it be tried again, and when?
-        delivery = by_id.get(row["delivery_id"]) or {}
-        row["delivery_status"] = delivery.get("status")
-        row["delivery_next_attempt_at"] = delivery.get("next_attempt_at")
-    return rows, has_more
+    ids = sorted({a.delivery_id for a in attempts})
+    by_id = {d.id: d for d in ctx.uow.webhook_deliveries.find(None, id__in=ids)} if ids else {}
+    return [AttemptView(a, by_id.get(a.delivery_id)) for a in attempts], has_more
 
 
 def _checked_url(ctx: Context, url: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from paykeep.domain.events import Event
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams
 
 
@@ -22,16 +23,16 @@ class EventList(ListParams):
     )
 
 
-def render_event(row: dict[str, Any]) -> dict[str, Any]:
+def render_event(event: Event) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": event.id,
         "object": "event",
-        "account": row["account_id"],
-        "api_version": row["api_version"],
-        "created": row["created"],
-        "data": row["data"],
-        "livemode": row["livemode"],
-        "pending_webhooks": row["pending_webhooks"],
-        "request": {"id": row.get("request_id"), "idempotency_key": row.get("idempotency_key")},
-        "type": row["type"],
+        "account": event.account_id,
+        "api_version": event.api_version,
+        "created": event.created,
+        "data": event.data,
+        "livemode": event.livemode,
+        "pending_webhooks": event.pending_webhooks,
+        "request": {"id": event.request_id, "idempotency_key": event.idempotency_key},
+        "type": event.type,
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from paykeep.domain.webhooks import AttemptView, NewWebhookEndpoint, WebhookEndpoint
 from paykeep.wire.params import ExpandParams, ListParams, Metadata
 
 
@@ -38,43 +39,49 @@ class WebhookAttemptList(ListParams):
     event: str | None = Field(None, description="Only attempts to deliver this event (evt_…).")
 
 
-def render_webhook_endpoint(row: dict[str, Any]) -> dict[str, Any]:
-    if row.get("deleted"):
-        return {"id": row["id"], "object": "webhook_endpoint", "deleted": True}
-    body = {
-        "id": row["id"],
-        "object": "webhook_endpoint",
-        "api_version": row.get("api_version"),
-        "application": None,
-        "created": row["created"],
-        "description": row.get("description"),
-        "enabled_events": list(row["enabled_events"]),
-        "livemode": row["livemode"],
-        "metadata": row.get("metadata") or {},
-        "status": row["status"],
-        "url": row["url"],
-    }
-    if row.get("secret"):  # only in the response to the create call; never stored in clear
-        body["secret"] = row["secret"]
-    return body
-
-
-def render_webhook_attempt(row: dict[str, Any]) -> dict[str, Any]:
-    """One attempt, plus the current state of its delivery (a pending one shows its next attempt time)."""
-    next_attempt = row.get("delivery_next_attempt_at") if row.get("delivery_status") == "pending" else None
+def render_webhook_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": endpoint.id,
+        "object": "webhook_endpoint",
+        "api_version": endpoint.api_version,
+        "application": None,
+        "created": endpoint.created,
+        "description": endpoint.description,
+        "enabled_events": list(endpoint.enabled_events),
+        "livemode": endpoint.livemode,
+        "metadata": endpoint.metadata or {},
+        "status": str(endpoint.status),
+        "url": endpoint.url,
+    }
+
+
+def render_new_webhook_endpoint(created: NewWebhookEndpoint) -> dict[str, Any]:
+    """The answer to the create call: the only place the secret is shown (it is never stored in clear)."""
+    return {**render_webhook_endpoint(created.endpoint), "secret": created.secret}
+
+
+def render_deleted_webhook_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {"id": endpoint.id, "object": "webhook_endpoint", "deleted": True}
+
+
+def render_webhook_attempt(view: AttemptView) -> dict[str, Any]:
+    """One attempt, plus the current state of its delivery (a pending one shows its next attempt time)."""
+    a, delivery = view.attempt, view.delivery
+    status = str(delivery.status) if delivery is not None else None
+    next_attempt = delivery.next_attempt_at if delivery is not None and status == "pending" else None
+    return {
+        "id": a.id,
         "object": "webhook_attempt",
-        "attempt": row.get("attempt"),
-        "created": row["attempted_at"],
-        "delivery": row["delivery_id"],
+        "attempt": a.attempt,
+        "created": a.attempted_at,
+        "delivery": a.delivery_id,
         "delivery_next_attempt": next_attempt,
-        "delivery_status": row.get("delivery_status"),
-        "error": row.get("error"),
-        "event": row["event_id"],
-        "latency_ms": row["latency_ms"],
-        "outcome": row["outcome"],
-        "response_excerpt": row.get("response_excerpt"),
-        "status_code": row.get("status_code"),
-        "webhook_endpoint": row["endpoint_id"],
+        "delivery_status": status,
+        "error": a.error,
+        "event": a.event_id,
+        "latency_ms": a.latency_ms,
+        "outcome": str(a.outcome),
+        "response_excerpt": a.response_excerpt,
+        "status_code": a.status_code,
+        "webhook_endpoint": a.endpoint_id,
     }

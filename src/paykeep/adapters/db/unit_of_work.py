@@ -28,6 +28,7 @@ from paykeep.domain.customers import Customer
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
+from paykeep.domain.webhooks import WebhookEndpoint
 
 _T = metadata.tables
 
@@ -96,8 +97,8 @@ class SqlUnitOfWork:
         return EntityRepository(self._rows("checkout_sessions"), CheckoutSession)
 
     @cached_property
-    def webhook_endpoints(self) -> TableRepository:
-        return self._rows("webhook_endpoints")
+    def webhook_endpoints(self) -> EntityRepository[WebhookEndpoint]:
+        return EntityRepository(self._rows("webhook_endpoints"), WebhookEndpoint)
 
     @cached_property
     def dashboard_users(self) -> TableRepository:

@@ -1,15 +1,18 @@
-"""Events: the generic repository plus a `type__glob` filter (`setup_intent.*`, `*.succeeded`)."""
+"""Events as entities: the generic repository plus a `type__glob` filter (`setup_intent.*`, `*.succeeded`),
+the `pending_webhooks` refresh and the retention job's purge."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, exists, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from paykeep.adapters.db.entities import EntityRepository
 from paykeep.adapters.db.repository import TableRepository
 from paykeep.adapters.db.tables.events import webhook_attempts, webhook_deliveries
+from paykeep.domain.events import Event
 
 
 def glob_to_like(pattern: str) -> str:
@@ -18,7 +21,9 @@ def glob_to_like(pattern: str) -> str:
     return escaped.replace("*", "%")
 
 
-class Repository(TableRepository):
+class EventRows(TableRepository):
+    """The rows, with the `type__glob` filter."""
+
     def _filters(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         rest = dict(filters)
         pattern = rest.pop("type__glob", None)
@@ -26,6 +31,13 @@ class Repository(TableRepository):
         if pattern is not None and pattern.strip("*") != "":
             conds.append(self.table.c.type.like(glob_to_like(pattern), escape="\\"))
         return conds
+
+
+class Repository(EntityRepository[Event]):
+    def __init__(self, conn: Connection, table: Table) -> None:
+        super().__init__(EventRows(conn, table), Event)
+        self.conn = conn
+        self.table = table
 
     def refresh_pending_webhooks(self, event_ids: list[str]) -> None:
         """pending_webhooks := the endpoints with a delivery of the event and no succeeded one."""

@@ -1,21 +1,31 @@
-"""Webhook deliveries: finding due ones, claiming them under a lease, finishing and canceling them."""
+"""Webhook deliveries as entities: finding due ones, claiming them under a lease, finishing and canceling
+them. The worker's batch write (`finish_many`) and `finish` take column values: they are conditional
+updates of a few columns (only while the delivery is still pending), not a save of a loaded entity."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, or_, select, update
 
-from paykeep.adapters.db.repository import TableRepository
+from paykeep.adapters.db.entities import EntityRepository, mapping_of
+from paykeep.adapters.db.repository import Scope, TableRepository
+from paykeep.domain.webhooks import DeliveryStatus, WebhookDelivery
 
 PENDING = "pending"
+_STATUS = {s.value: s for s in DeliveryStatus}
 
 
-class Repository(TableRepository):
+class Repository(EntityRepository[WebhookDelivery]):
+    def __init__(self, conn: Connection, table: Table) -> None:
+        super().__init__(TableRepository(conn, table), WebhookDelivery)
+        self.conn = conn
+        self.table = table
+
     def due(
         self, now_ms: int, limit: int, *, exclude_endpoints: Iterable[str] = (), lock: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[WebhookDelivery]:
         """Pending deliveries whose time has come and whose lease (if any) has expired, oldest first.
 
         With `lock` (inside a write transaction) PostgreSQL rows are taken FOR UPDATE SKIP LOCKED, so
@@ -33,7 +43,14 @@ class Repository(TableRepository):
         query = select(t).where(*conds).order_by(t.c.next_attempt_at, t.c.id).limit(limit)
         if lock and self.conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return [dict(r) for r in self.conn.execute(query).mappings().all()]
+        # The worker's hot read: rows straight into entities (every column is a field; one enum).
+        names = mapping_of(WebhookDelivery).names
+        out = []
+        for r in self.conn.execute(query).mappings():
+            values = {n: r[n] for n in names}
+            values["status"] = _STATUS[values["status"]]
+            out.append(WebhookDelivery(**values))
+        return out
 
     def claim(self, ids: list[str], until_ms: int, worker_id: str) -> None:
         if ids:
@@ -83,3 +100,10 @@ class Repository(TableRepository):
             .values({c: bindparam(f"b_{c}") for c in columns})
         )
         self.conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+    # -- the operational numbers (/metrics, the dashboard) ----------------------------------------------
+    def count_by(self, scope: Scope | None, column: str, **filters: Any) -> dict[Any, int]:
+        return self.rows.count_by(scope, column, **filters)
+
+    def minimum(self, scope: Scope | None, column: str, **filters: Any) -> Any:
+        return self.rows.minimum(scope, column, **filters)

@@ -14,6 +14,8 @@ from paykeep.wire.webhook_endpoints import (
     WebhookEndpointList,
     WebhookEndpointRetrieve,
     WebhookEndpointUpdate,
+    render_deleted_webhook_endpoint,
+    render_new_webhook_endpoint,
     render_webhook_attempt,
     render_webhook_endpoint,
 )
@@ -24,7 +26,8 @@ router = APIRouter(prefix="/v1/webhook_endpoints", tags=["webhook_endpoints"], r
 @router.post("", **body_doc(WebhookEndpointCreate))
 def create_webhook_endpoint(api: Api) -> Response:
     p = api.params(WebhookEndpointCreate)
-    return api.execute(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, p), render_webhook_endpoint)
+    return api.execute(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, p),
+                       render_new_webhook_endpoint)
 
 
 @router.get("", **body_doc(WebhookEndpointList, query=True))
@@ -55,7 +58,8 @@ def update_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
 def delete_webhook_endpoint(endpoint_id: str, api: Api) -> Response:
     api.params(ExpandParams)
     return api.execute(
-        lambda ctx: webhook_endpoints.delete_webhook_endpoint(ctx, endpoint_id), render_webhook_endpoint
+        lambda ctx: webhook_endpoints.delete_webhook_endpoint(ctx, endpoint_id),
+        render_deleted_webhook_endpoint,
     )
 
 

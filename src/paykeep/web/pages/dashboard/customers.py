@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from paykeep.domain.customers import Customer
+from paykeep.domain.events import Event
 from paykeep.services import customers, dashboard_overview
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, DashboardRoute, Page
@@ -46,7 +47,7 @@ def saved_cards(ctx: Context, customer_id: str) -> list[dict[str, Any]] | None:
 
 @router.get("/customers/{customer_id}")
 def customer_detail(customer_id: str, dash: Page) -> Response:
-    def load(ctx: Context) -> tuple[Customer, list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    def load(ctx: Context) -> tuple[Customer, list[dict[str, Any]] | None, list[Event]]:
         row = customers.retrieve_customer(ctx, customer_id)
         cards = None if row.deleted else saved_cards(ctx, customer_id)
         card_ids = [c["id"] for c in cards or []]

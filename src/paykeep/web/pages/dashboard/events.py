@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from paykeep.domain.errors import ParameterError
-from paykeep.domain.events import EVENT_TYPES
+from paykeep.domain.events import EVENT_TYPES, Event
 from paykeep.services import dashboard_overview, events
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, DashboardRoute, Form, Page
@@ -35,12 +35,12 @@ def event_list(dash: Page) -> Response:
 
 @router.get("/events/{event_id}")
 def event_detail(event_id: str, dash: Page) -> Response:
-    def load(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        row = events.retrieve_event(ctx, event_id)
-        return row, dashboard_overview.event_deliveries(ctx, event_id)
+    def load(ctx: Context) -> tuple[Event, list[dict[str, Any]]]:
+        event = events.retrieve_event(ctx, event_id)
+        return event, dashboard_overview.event_deliveries(ctx, event_id)
 
-    row, delivered = dash.read(load)
-    return dash.page("event.html", section="events", event=render_event(row), deliveries=delivered)
+    event, delivered = dash.read(load)
+    return dash.page("event.html", section="events", event=render_event(event), deliveries=delivered)
 
 
 @router.post("/events/{event_id}/resend")

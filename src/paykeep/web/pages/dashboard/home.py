@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
+from paykeep.domain.events import Event
 from paykeep.services import dashboard_overview, events
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import DashboardRoute, Page
@@ -17,7 +16,7 @@ router = APIRouter(prefix="/dashboard", route_class=DashboardRoute, include_in_s
 @router.get("")
 @router.get("/")
 def home(dash: Page) -> Response:
-    def load(ctx: Context) -> tuple[dict[str, int | None], list[dict[str, Any]]]:
+    def load(ctx: Context) -> tuple[dict[str, int | None], list[Event]]:
         rows, _ = events.list_events(ctx, EventList.model_validate({"limit": 10}))
         return dashboard_overview.summarize_account(ctx), rows
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from paykeep.domain.events import Event
 from paykeep.services import dashboard_overview
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, DashboardRoute, Page
@@ -79,7 +80,7 @@ def _detail(kind: IntentKind, object_id: str, dash: Any) -> Response:
     if missing is not None:
         return missing
 
-    def load(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def load(ctx: Context) -> tuple[dict[str, Any], list[Event]]:
         return kind.retrieve(ctx, object_id), dashboard_overview.object_timeline(ctx, object_id)
 
     row, timeline = dash.read(load)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from paykeep.domain.events import Event
 from paykeep.services import dashboard_overview
 from paykeep.services.common import load
 from paykeep.services.ports import Context
@@ -83,7 +84,7 @@ def object_detail(object_id: str, dash: Page) -> Response:
     if kind is None:
         raise PageMissing(object_id)
 
-    def read(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def read(ctx: Context) -> tuple[dict[str, Any], list[Event]]:
         return kind.read(ctx, object_id), dashboard_overview.object_timeline(ctx, object_id)
 
     obj, timeline = dash.read(read)

@@ -3,12 +3,11 @@ disable/enable, delete, and "send a test event". Every change is the webhooks sl
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from paykeep.domain.errors import InvalidRequest, ParameterError
-from paykeep.domain.events import EVENT_TYPES
+from paykeep.domain.events import EVENT_TYPES, Event
+from paykeep.domain.webhooks import WebhookAttempt, WebhookEndpoint
 from paykeep.services import dashboard_overview, webhook_endpoints
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, Dash, DashboardRoute, Form, Page
@@ -59,25 +58,25 @@ def endpoint_create(dash: Form) -> Response:
     try:
         params = WebhookEndpointCreate.model_validate(
             {"url": url, "enabled_events": chosen, "description": description or None})
-        row = dash.change(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, params))
+        created = dash.change(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, params))
     except ParameterError as err:
         return _new_form(dash, status=400, error=err.message, url=url, description=description, chosen=chosen)
     except ValueError:  # pydantic: a field too long
         return _new_form(dash, status=400, error="Some values are too long.", url=url,
                          description=description, chosen=chosen)
-    return dash.redirect(f"{BASE}/{row['id']}", "endpoint_created")
+    return dash.redirect(f"{BASE}/{created.endpoint.id}", "endpoint_created")
 
 
 def _detail(dash: Dash, endpoint_id: str, *, secret: str | None = None) -> Response:
-    def load(ctx: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        row = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
+    def load(ctx: Context) -> tuple[WebhookEndpoint, list[WebhookAttempt]]:
+        endpoint = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
         recent = WebhookAttemptList.model_validate({"limit": 20})
         attempts, _ = webhook_endpoints.list_webhook_attempts(ctx, endpoint_id, recent)
-        return row, attempts
+        return endpoint, [view.attempt for view in attempts]
 
-    row, attempts = dash.read(load)
-    return dash.page("webhook.html", section="webhooks", endpoint=render_webhook_endpoint(row), secret=secret,
-                     attempts=attempts)
+    endpoint, attempts = dash.read(load)
+    return dash.page("webhook.html", section="webhooks", endpoint=render_webhook_endpoint(endpoint),
+                     secret=secret, attempts=attempts)
 
 
 @router.get("/webhooks/{endpoint_id}")
@@ -112,14 +111,14 @@ def endpoint_delete(endpoint_id: str, dash: Form) -> Response:
 def endpoint_test(endpoint_id: str, dash: Form) -> Response:
     """Sends the newest event of this mode the endpoint subscribes to (else the newest of any type) to it
     alone, through the webhooks slice's resend: same event id, same payload, a new recorded attempt."""
-    def pick(ctx: Context) -> dict[str, Any] | None:
-        row = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
-        if row["status"] != webhook_endpoints.ENABLED:
+    def pick(ctx: Context) -> Event | None:
+        endpoint = webhook_endpoints.retrieve_webhook_endpoint(ctx, endpoint_id)
+        if endpoint.status != webhook_endpoints.ENABLED:
             raise InvalidRequest("This endpoint is disabled: enable it to send it a test event.")
-        return dashboard_overview.latest_event_for(ctx, list(row["enabled_events"]))
+        return dashboard_overview.latest_event_for(ctx, list(endpoint.enabled_events))
 
     event = dash.read(pick)
     if event is None:
         return dash.redirect(f"{BASE}/{endpoint_id}", "no_events")
-    dash.resend(event["id"], endpoint_id)
+    dash.resend(event.id, endpoint_id)
     return dash.redirect(f"{BASE}/{endpoint_id}", "test_sent")
