@@ -89,6 +89,10 @@ class LiveModeUnavailable(InvalidRequest):
 class SimulatedNetwork:
     """Answers test-mode requests from TEST_CARDS; live mode has no processor and is refused."""
 
+    def test_cards_markdown(self) -> str:
+        """docs/test-cards.md's tables: what GET /test-cards shows (the page asks the network it runs on)."""
+        return render_test_cards_markdown()
+
     def verify(self, number: CardNumber, cvc: Cvc | None, request: VerifyRequest) -> Verdict:
         if request.livemode:
             raise LiveModeUnavailable()

@@ -53,7 +53,7 @@ def front_page(request: Request) -> Response:
 @router.get("/test-cards")
 def test_cards_page(request: Request) -> Response:
     deps: Deps = request.app.state.deps
-    cards, form_errors = test_card_tables()
+    cards, form_errors = test_card_tables(deps.card_network.test_cards_markdown())
     html = _templates.get_template("test_cards.html").render(
         title="Test cards · paykeep", home=deps.public_url + "/", cards=cards, form_errors=form_errors,
         static_base=_path_prefix(deps))
@@ -87,14 +87,12 @@ _CODE = re.compile(r"`([^`]*)`")
 
 
 @cache
-def test_card_tables() -> tuple[list[list[str]], list[list[str]]]:
+def test_card_tables(markdown: str) -> tuple[list[list[str]], list[list[str]]]:
     """The rows of docs/test-cards.md's two tables, from the simulator itself (what this server does), each
     cell as text with `code` spans kept as the only markup (escaped by the template, re-marked there)."""
-    from paykeep.adapters.acquirer.simulated import render_test_cards_markdown
-
     tables: list[list[list[str]]] = []
     current: list[list[str]] | None = None
-    for line in render_test_cards_markdown().splitlines():
+    for line in markdown.splitlines():
         if not line.startswith("|"):
             current = None
             continue
