@@ -42,7 +42,7 @@ class Settings:
     webhook_timeout: float = 15.0
     worker_poll_interval: float = 0.5  # seconds between a webhook worker's looks for due deliveries
     sqlite_synchronous: str = "FULL"
-    sqlite_max_pages: int | None = None  # a size cap for the SQLite file (pages of 4 KiB); reached = "disk full"
+    sqlite_max_pages: int | None = None  # a size cap for the SQLite file (4 KiB pages); reached = "disk full"
     log_level: str = "info"
     secure_cookies: bool | None = None
     db_pool_size: int = 5  # PostgreSQL connections kept per process

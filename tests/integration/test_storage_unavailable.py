@@ -146,8 +146,8 @@ def test_sqlite_storage_errors_are_storage_unavailable(message: str) -> None:
 
     exc = OperationalError("INSERT", None, sqlite3.OperationalError(message))
     assert storage_failure_reason(exc) is not None
-    assert storage_failure_reason(OperationalError("INSERT", None, sqlite3.OperationalError("no such table"))) \
-        is None
+    missing_table = OperationalError("INSERT", None, sqlite3.OperationalError("no such table"))
+    assert storage_failure_reason(missing_table) is None
 
 
 @pytest.mark.parametrize("sqlstate", ["53100", "25006"])
