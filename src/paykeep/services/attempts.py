@@ -130,7 +130,8 @@ def complete_authentication(ctx: Context, intent_type: str, intent_id: str,
     """The cardholder answered the challenge page: attempt again as authenticated, or fail the attempt.
     Returns the intent as it now stands (a declined attempt is committed, not raised)."""
     flow = flow_for(ctx, intent_type)
-    return _complete(ctx, flow, flow.load(ctx, intent_id), succeeded)
+    intent: SetupIntent | PaymentIntent = _complete(ctx, flow, flow.load(ctx, intent_id), succeeded)
+    return intent
 
 
 def _complete(ctx: Context, flow: IntentFlow[I], intent: I, succeeded: bool) -> I:
