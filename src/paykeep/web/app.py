@@ -23,6 +23,7 @@ from paykeep.web import pages
 from paykeep.web.api import routes as api_routes
 from paykeep.web.api.endpoint import json_response
 from paykeep.web.api.errors import envelope, internal_error, status_for
+from paykeep.web.api.openapi import describe_responses
 from paykeep.web.api.ratelimit import RateLimiter
 from paykeep.web.api.route import ApiRoute
 from paykeep.web.front_door import FrontDoor
@@ -60,6 +61,16 @@ def _error_response(err: PaykeepError) -> Response:
     return json_response(envelope(err), status_for(err), headers)
 
 
+def _allowed_methods(request: Request) -> str:
+    """`Allow` for a 405 (RFC 9110): the methods of every route whose path matches, not only the first's."""
+    from starlette.routing import Match, Route
+
+    matching = [route for route in request.app.router.routes if isinstance(route, Route) and route.methods
+                and route.matches(request.scope)[0] != Match.NONE]
+    literal = [route for route in matching if route.path == request.url.path]  # as /openapi.json lists it
+    return ", ".join(sorted({method for route in literal or matching for method in route.methods or ()}))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PaykeepError)
     async def _paykeep_error(_request: Request, err: PaykeepError) -> Response:
@@ -78,7 +89,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return json_response(envelope(err), 404)
         if exc.status_code == 405:
             err = InvalidRequest(f"Unrecognized request URL ({request.method}: {request.url.path}).")
-            return json_response(envelope(err), 405)
+            return json_response(envelope(err), 405, {"Allow": _allowed_methods(request)})
         return json_response(envelope(InvalidRequest(str(exc.detail))), exc.status_code)
 
     @app.exception_handler(Exception)
@@ -115,6 +126,7 @@ def _openapi_with_defs(app: FastAPI) -> dict[str, Any]:
         "bearerAuth": {"type": "http", "scheme": "bearer"},
     }
     schema["security"] = [{"basicAuth": []}, {"bearerAuth": []}]
+    describe_responses(schema)  # the real 200s and error statuses (web/api/openapi.py)
     app.openapi_schema = schema
     return schema
 
