@@ -244,6 +244,16 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
     return app
 
 
+def describe_failure(exc: BaseException) -> str | None:
+    """One line for the operator about a database or master key that cannot be used (the CLI prints it and
+    exits 2), or None when `exc` is something else."""
+    from paykeep.adapters.db.engine import describe_failure as describe_database_failure
+
+    if isinstance(exc, MasterKeyError):
+        return str(exc)
+    return describe_database_failure(exc)
+
+
 def release_orphaned_keys(runtime: Runtime) -> None:
     """At start-up: Idempotency-Keys held by requests whose process died are free again (issue 17)."""
     import logging

@@ -430,23 +430,19 @@ def main() -> None:
 
 def _one_line(exc: BaseException) -> str:
     """What went wrong, in one line, without SQL, tracebacks or passwords."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-    from paykeep.adapters.db.engine import DatabaseUrlError, storage_failure_reason
+    from paykeep.bootstrap import describe_failure
     from paykeep.domain.errors import PaykeepError
 
-    if isinstance(exc, CliError | DatabaseUrlError | MasterKeyError):
+    text = describe_failure(exc)  # the database's and the key's failures (bootstrap knows the adapters)
+    if text is not None:
+        pass
+    elif isinstance(exc, CliError):
         text = str(exc)
-    elif isinstance(exc, DBAPIError):
-        reason = storage_failure_reason(exc)
-        text = f"the database {'cannot take writes' if reason else 'is unavailable'}: {_first_line(exc.orig)}"
     elif isinstance(exc, PaykeepError):
         text = exc.message
     elif isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         text = f"{exc.strerror or type(exc).__name__}{where}"
-    elif isinstance(exc, SQLAlchemyError):
-        text = f"database error: {_first_line(exc)}"
     else:
         text = f"unexpected {type(exc).__name__}: {_first_line(exc)} (PAYKEEP_DEBUG=1 shows the traceback)"
     return " ".join(text.split())
@@ -455,7 +451,6 @@ def _one_line(exc: BaseException) -> str:
 def _first_line(exc: BaseException | None) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -352,6 +352,25 @@ def check_url(url: str) -> None:
                                "sqlite:///path or postgresql://…")
 
 
+def describe_failure(exc: BaseException) -> str | None:
+    """One line for an operator about a database that cannot be used (None: not a database failure)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, DatabaseUrlError):
+        return str(exc)
+    if isinstance(exc, DBAPIError):
+        state = "cannot take writes" if storage_failure_reason(exc) else "is unavailable"
+        return f"the database {state}: {_first_line(exc.orig)}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {_first_line(exc)}"
+    return None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _safe(url: str) -> str:
     """The URL without its password."""
     try:
