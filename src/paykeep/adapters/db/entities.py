@@ -71,17 +71,42 @@ def to_row(item: Entity) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in item.fields().items()}
 
 
+def _json_copy(value: Any) -> Any:
+    """A copy of a JSON column's value deep enough that changing the entity's copy cannot change it."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
+
+
 class EntityRepository(Generic[E]):
     """A table's records as entities of one class, over the generic TableRepository (scope, filters, pages).
+
+    `save` writes only the fields that differ from the record as this transaction read (or added) it: a use
+    case that changes one field of a record it did not lock (the mandate of a PaymentMethod used by a confirm)
+    never writes back the others, so a concurrent change of them (a detach) is not undone.
 
     Filters: `field`, `field__in`, `field__prefix`, `field__gte|gt|lte|lt` (TableRepository's)."""
 
     def __init__(self, rows: TableRepository, entity: type[E]) -> None:
         self.rows = rows
         self.entity = entity
+        self._seen: dict[str, dict[str, Any]] = {}  # id -> the stored values this transaction knows
+
+    def _remember(self, row: Mapping[str, Any]) -> None:
+        self._seen[row["id"]] = {k: _json_copy(v) for k, v in row.items()}
+
+    def _many(self, rows: list[dict[str, Any]]) -> list[E]:
+        for row in rows:
+            self._remember(row)
+        return [to_entity(self.entity, r) for r in rows]
 
     def _one(self, row: Mapping[str, Any] | None) -> E | None:
-        return None if row is None else to_entity(self.entity, row)
+        if row is None:
+            return None
+        self._remember(row)
+        return to_entity(self.entity, row)
 
     def get(self, scope: Scope, object_id: str, *, for_update: bool = False) -> E | None:
         return self._one(self.rows.get(scope, object_id, for_update=for_update))
@@ -90,18 +115,27 @@ class EntityRepository(Generic[E]):
         return self._one(self.rows.get_by_id(object_id))
 
     def add(self, item: E) -> None:
-        self.rows.insert(to_row(item))
+        values = to_row(item)
+        self.rows.insert(values)
+        self._remember(values)
 
     def save(self, item: E) -> None:
-        """Store every field but the key (the caller holds the row: loaded for update in this transaction)."""
+        """Store the fields that changed since this transaction read the record (every field but the key
+        when it did not read it)."""
         values = to_row(item)
-        self.rows.update(item.fields()["id"], {k: v for k, v in values.items() if k not in _KEY})
+        object_id = values["id"]
+        before = self._seen.get(object_id)
+        changed = {k: v for k, v in values.items()
+                   if k not in _KEY and (before is None or k not in before or before[k] != v)}
+        if changed:
+            self.rows.update(object_id, changed)
+            self._remember(values)
 
     def delete(self, object_id: str) -> None:
         self.rows.delete(object_id)
 
     def find(self, scope: Scope | None, limit: int | None = None, **filters: Any) -> list[E]:
-        return [to_entity(self.entity, r) for r in self.rows.find(scope, limit, **filters)]
+        return self._many(self.rows.find(scope, limit, **filters))
 
     def count(self, scope: Scope | None, **filters: Any) -> int:
         return self.rows.count(scope, **filters)
@@ -110,4 +144,4 @@ class EntityRepository(Generic[E]):
              ending_before: str | None = None, **filters: Any) -> tuple[list[E], bool]:
         rows, has_more = self.rows.page(scope, limit=limit, starting_after=starting_after,
                                         ending_before=ending_before, **filters)
-        return [to_entity(self.entity, r) for r in rows], has_more
+        return self._many(rows), has_more
