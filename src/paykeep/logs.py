@@ -10,10 +10,13 @@ import time
 
 from paykeep.domain.cards import luhn_valid
 
-# A card number's shape: 12-19 digits in one run, or a 4-digit group followed by groups of 2-6 digits (spaces
-# or hyphens between them), standing on its own. A run glued to a word (`cus_…`, `paykeep-wake-…`, `a1234…`)
-# is an identifier, not a card number; and a run that fails the Luhn check is not a card number either.
-_PAN = re.compile(r"(?<!\w)(?<![A-Za-z0-9]-)(?:\d{12,19}|\d{4}(?:[ -]\d{2,6}){2,4})(?!\d)")
+# A card number's shape: 12-19 digits in one run, or groups of 4-8 then 2-8 digits (spaces or hyphens between
+# them), standing on its own. A run glued to a word (`cus_…`, `paykeep-wake-…`, `a1234…`) is an identifier,
+# not a card number. 12-14 digits that fail the Luhn check are not a card number (a millisecond timestamp is
+# 13 digits); 15-19 digits are masked whether or not they pass it: a card number mistyped by one digit still
+# shows the other fifteen.
+_PAN = re.compile(r"(?<!\w)(?<![A-Za-z0-9]-)(?:\d{12,19}|\d{4,8}(?:[ -]\d{2,8}){1,4})(?!\d)")
+_ALWAYS_MASKED = 15  # digits from which a card-shaped run is masked even when it fails the Luhn check
 _GROUP_END = re.compile(r"\d(?=[ -]|$)")
 _SECRET = re.compile(r"\b(sk|pk|rk|whsec)_(test_|live_)?[A-Za-z0-9]{6,}")
 _CLIENT_SECRET = re.compile(r"_secret_[A-Za-z0-9]+")
@@ -33,14 +36,16 @@ def redact(text: str) -> str:
 
 
 def _mask_pan(match: re.Match[str]) -> str:
-    """The longest part of the run, from its start to the end of one of its groups, that is a card number
-    (12-19 digits, Luhn-valid) is masked, keeping its last four digits; the rest of the run stays as it was.
-    (`4242 4242 4242 4242 12`: the card, then a number.)"""
+    """The longest part of the run, from its start to the end of one of its groups, that may be a card number
+    (12-19 digits: Luhn-valid, or 15 and more) is masked, keeping its last four digits; the rest of the run
+    stays as it was. (`4242 4242 4242 4242 12`: the card, then a number.)"""
     run = match.group(0)
-    for end in reversed([m.end() for m in _GROUP_END.finditer(run)]):
-        digits = re.sub(r"\D", "", run[:end])
-        if 12 <= len(digits) <= 19 and luhn_valid(digits):
-            return "[redacted-number ••••" + digits[-4:] + "]" + run[end:]
+    ends = list(reversed([m.end() for m in _GROUP_END.finditer(run)]))
+    for may_be_card in (luhn_valid, lambda digits: len(digits) >= _ALWAYS_MASKED):
+        for end in ends:
+            digits = re.sub(r"\D", "", run[:end])
+            if 12 <= len(digits) <= 19 and may_be_card(digits):
+                return "[redacted-number ••••" + digits[-4:] + "]" + run[end:]
     return run
 
 

@@ -113,8 +113,9 @@ def test_ids_are_not_masked(object_id: str) -> None:
         "listening on @paykeep-wake-1234567890123456",
         "listening on @paykeep-wake-4242424242424242-81234-4242424242424242",
         "wake-up sent to @paykeep-wake-6011111111111117",
-        # digit runs that are not card numbers: Luhn-invalid, too long, or glued to a word
-        "order 1234567890123456 shipped",
+        # digit runs that are not card numbers: 12-14 digits failing the Luhn check, too long, or glued to a
+        # word (a Luhn-invalid run of 15-19 digits is masked: it may be a mistyped card number)
+        "order 12345678901234 shipped",
         "timestamp_ns=17648273640123456789 elapsed=1234567890123",
         "sha a4242424242424242f /tmp/x4242424242424242",
         "2026-11-26 09:10:08,123 INFO paykeep.worker 3 deliveries in 0.123456789012 s",
@@ -122,6 +123,17 @@ def test_ids_are_not_masked(object_id: str) -> None:
 )
 def test_socket_names_and_other_digit_runs_are_left_alone(line: str) -> None:
     assert redact(line) == line
+
+
+@pytest.mark.parametrize(("line", "masked"), [
+    ("number=4242424242424241", "number=[redacted-number ••••4241]"),  # one digit mistyped: no Luhn check
+    ("order 1234567890123456 shipped", "order [redacted-number ••••3456] shipped"),
+    ("42424242 42424242", "[redacted-number ••••4242]"),  # grouped in eights
+    ("created 1795693099478", "created 1795693099478"),  # a millisecond timestamp stays readable
+])
+def test_card_shaped_runs_of_15_digits_and_more_are_masked_even_when_they_fail_the_luhn_check(
+        line: str, masked: str) -> None:
+    assert redact(line) == masked
 
 
 def test_a_card_number_followed_by_another_number_is_masked_alone() -> None:

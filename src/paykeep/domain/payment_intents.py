@@ -116,7 +116,7 @@ class PaymentIntent(Entity):
     amount: int
     currency: str
     status: PaymentIntentStatus
-    client_secret: str
+    client_secret: str = field(repr=False)  # kept out of reprs, tracebacks and logs
     metadata: dict[str, str] = field(default_factory=dict)
     amount_capturable: int = 0
     amount_received: int = 0

@@ -86,7 +86,7 @@ class SetupIntent(Entity):
     livemode: bool
     created: int  # Unix ms
     status: SetupIntentStatus
-    client_secret: str
+    client_secret: str = field(repr=False)  # kept out of reprs, tracebacks and logs
     usage: str = "off_session"
     metadata: dict[str, str] = field(default_factory=dict)
     customer: str | None = None

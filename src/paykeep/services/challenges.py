@@ -117,14 +117,15 @@ def record_answer(uow: UnitOfWork, deps: Deps, token: str, outcome: str) -> Chal
     return answered
 
 
-def return_url_with(return_url: str, intent_type: str, intent: Any) -> str:
+def return_url_with(return_url: str, intent_type: str, intent: Any, *, client_secret: bool = True) -> str:
     """`return_url` plus `<type>`, `<type>_client_secret` and `redirect_status`, after any query it has (the
-    intent, an entity or a row, is read by name)."""
-    params = urlencode({
-        intent_type: intent["id"],
-        f"{intent_type}_client_secret": intent["client_secret"],
-        "redirect_status": "succeeded" if intent["status"] in _SUCCEEDED else "failed",
-    })
+    intent, an entity or a row, is read by name). Without `client_secret` (a link on a page anyone holding an
+    old challenge URL can open), the secret is left out."""
+    fields = {intent_type: intent["id"]}
+    if client_secret:
+        fields[f"{intent_type}_client_secret"] = intent["client_secret"]
+    fields["redirect_status"] = "succeeded" if intent["status"] in _SUCCEEDED else "failed"
+    params = urlencode(fields)
     parts = urlsplit(return_url)
     query = f"{parts.query}&{params}" if parts.query else params
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -90,7 +90,8 @@ def _refusal(reason: str, deps: Deps, token: str) -> Response:
 
 def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:
     """A way back for a challenge that can no longer be answered: its return_url, with the intent and its
-    redirect_status as the merchant gets them after an answer (so a hosted Checkout page, for one, moves on).
+    redirect_status as the merchant gets them after an answer (so a hosted Checkout page, for one, moves on),
+    but not the intent's client_secret: an old challenge link must not hand it to whoever opens it later.
     None when the link matches no challenge."""
     with deps.begin(write=False) as uow:
         try:
@@ -104,7 +105,8 @@ def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:
         merchant = account_name(uow, challenge.account_id)
     if intent is None:
         return None
-    return {"url": challenges.return_url_with(challenge.return_url, challenge.intent_type, intent),
+    return {"url": challenges.return_url_with(challenge.return_url, challenge.intent_type, intent,
+                                              client_secret=False),
             "text": f"Return to {merchant}"}
 
 

@@ -36,35 +36,50 @@ def _start_time(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""
 
 
+def _pid_namespace() -> str:
+    """This process's PID namespace ("pid:[4026531836]"), "" if unknown: a pid means something only in it."""
+    try:
+        return os.readlink("/proc/self/ns/pid").replace("/", "")
+    except OSError:
+        return ""
+
+
 def process_owner() -> str:
-    """This process, as a running record's owner (computed per process: uvicorn workers fork)."""
+    """This process, as a running record's owner: host/boot id/PID namespace/pid/start time (computed per
+    process: uvicorn workers fork)."""
     global _owner_cache
     pid = os.getpid()
     if _owner_cache is None or _owner_cache[0] != pid:
         boot = _read("/proc/sys/kernel/random/boot_id")
-        _owner_cache = (pid, f"{socket.gethostname()}/{boot}/{pid}/{_start_time(pid)}"[:200])
+        owner = f"{socket.gethostname()}/{boot}/{_pid_namespace()}/{pid}/{_start_time(pid)}"
+        _owner_cache = (pid, owner[:200])
     return _owner_cache[1]
 
 
 def owner_gone(owner: str) -> bool:
-    """True when `owner` ran on this host and is certainly not running any more."""
-    host, _, rest = owner.partition("/")
-    boot, _, rest = rest.partition("/")
-    pid_text, _, started = rest.partition("/")
+    """True only when `owner` certainly is not running any more: it ran on this host, in this PID namespace
+    (containers sharing a hostname have pids of their own), and its pid is gone or now names a process that
+    started at another time. Whatever cannot be checked (another host or namespace, a pid hidden by
+    `hidepid=`, an unreadable /proc) counts as running: such records are left to the stale-record expiry."""
+    parts = owner.split("/")
+    if len(parts) != 5:
+        return False
+    host, boot, namespace, pid_text, started = parts
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another host (or not ours to judge): left to the stale-record expiry
+        return False
     if boot and boot != _read("/proc/sys/kernel/random/boot_id"):
         return True  # the machine rebooted since
+    if not namespace or namespace != _pid_namespace():
+        return False
     pid = int(pid_text)
-    if started and Path("/proc").is_dir():
-        return _start_time(pid) != started  # gone, or the pid now belongs to another process
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
-    return False
+        return False  # alive, and not ours
+    now_started = _start_time(pid)
+    return bool(started and now_started and now_started != started)  # the pid was reused
 
 
 class Repository:

@@ -34,8 +34,9 @@ def readyz(request: Request) -> Response:
         try:
             with deps.begin(write=True) as uow:
                 uow.idempotency_keys.probe_write(deps.clock.now_ms())
-        except StorageUnavailable as exc:
-            body = {"status": "unavailable", "database": "up", "writes": "failing", "reason": exc.reason}
+        except Exception as exc:  # StorageUnavailable, or a busy database: either way not ready yet
+            reason = exc.reason if isinstance(exc, StorageUnavailable) else "the probe write did not complete"
+            body = {"status": "unavailable", "database": "up", "writes": "failing", "reason": reason}
             return json_response(body, 503, {"Retry-After": str(StorageUnavailable.RETRY_AFTER)})
         db.write_failure = None
     return json_response({"status": "ok", "database": "up"})
