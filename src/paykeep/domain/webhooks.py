@@ -181,6 +181,13 @@ class WebhookDelivery(Entity):
     claimed_by: str | None = None
     last_status_code: int | None = None
 
+    @classmethod
+    def new(cls, delivery_id: str, event_id: str, endpoint_id: str, *, account_id: str, livemode: bool,
+            now_ms: int) -> WebhookDelivery:
+        """A delivery of an event to an endpoint, pending and due now (the outbox, a resend)."""
+        return cls(id=delivery_id, event_id=event_id, endpoint_id=endpoint_id, account_id=account_id,
+                   livemode=livemode, created=now_ms, updated=now_ms, next_attempt_at=now_ms)
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookAttempt(Entity):

@@ -258,18 +258,8 @@ def resend_event(deps: Deps, event_id: str, endpoint_id: str | None = None) -> l
         now = deps.clock.now_ms()
         queued = []
         for endpoint in endpoints:
-            delivery = WebhookDelivery(
-                id=deps.ids.new("wd"),
-                event_id=event_id,
-                endpoint_id=endpoint.id,
-                account_id=event.account_id,
-                livemode=event.livemode,
-                status=DeliveryStatus.PENDING,
-                attempt_count=0,
-                next_attempt_at=now,
-                created=now,
-                updated=now,
-            )
+            delivery = WebhookDelivery.new(deps.ids.new("wd"), event_id, endpoint.id,
+                                           account_id=event.account_id, livemode=event.livemode, now_ms=now)
             uow.webhook_deliveries.add(delivery)
             queued.append({"delivery": delivery.id, "endpoint": endpoint.id, "url": endpoint.url})
         refresh_pending_webhooks(uow, [event_id])

@@ -9,7 +9,7 @@ from paykeep import API_VERSION
 from paykeep.domain.errors import ParameterInvalid
 from paykeep.domain.events import MAX_TYPES_FILTER, DomainEvent, Event, type_pattern
 from paykeep.domain.events import subscribed as _subscribed
-from paykeep.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpointStatus
+from paykeep.domain.webhooks import WebhookDelivery, WebhookEndpointStatus
 from paykeep.services.common import load, page, purge_in_batches
 from paykeep.services.ports import Context, Deps, iter_changed
 from paykeep.wire.events import EventList
@@ -56,18 +56,9 @@ def record_event(ctx: Context, event: DomainEvent) -> None:
     ))
     deliveries = ctx.uow.webhook_deliveries
     for endpoint in endpoints:
-        deliveries.add(WebhookDelivery(
-            id=ctx.new_id("wd"),
-            event_id=event_id,
-            endpoint_id=endpoint.id,
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            status=DeliveryStatus.PENDING,
-            attempt_count=0,
-            next_attempt_at=now,
-            created=now,
-            updated=now,
-        ))
+        delivery = WebhookDelivery.new(ctx.new_id("wd"), event_id, endpoint.id, account_id=caller.account_id,
+                                       livemode=caller.livemode, now_ms=now)
+        deliveries.add(delivery)
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
 
