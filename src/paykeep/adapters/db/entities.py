@@ -117,7 +117,9 @@ class EntityRepository(Generic[E]):
     def add(self, item: E) -> None:
         values = to_row(item)
         self.rows.insert(values)
-        self._remember(values)
+        # What was just written, as written (no copy: the entity holds these values and entities are never
+        # changed in place; most added records, events and deliveries, are never saved again).
+        self._seen[values["id"]] = values
 
     def save(self, item: E) -> None:
         """Store the fields that changed since this transaction read the record (every field but the key
@@ -129,7 +131,7 @@ class EntityRepository(Generic[E]):
                    if k not in _KEY and (before is None or k not in before or before[k] != v)}
         if changed:
             self.rows.update(object_id, changed)
-            self._remember(values)
+            self._seen[object_id] = values
 
     def delete(self, object_id: str) -> None:
         self.rows.delete(object_id)
