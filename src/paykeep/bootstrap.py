@@ -26,6 +26,7 @@ from paykeep.adapters.vault.keyring import (
     write_key_file,
 )
 from paykeep.config import Settings
+from paykeep.domain.dialects import parse_dialect
 from paykeep.domain.ids import IdFactory
 from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 from paykeep.services import accounts
@@ -208,7 +209,8 @@ def initialise(settings: Settings) -> tuple[Runtime, accounts.AccountKeys]:
     """`paykeep init`: migrate, create the keyring and the account if missing; return the keys."""
     runtime = build_runtime(settings, initialise=True)
     with migrate.exclusive(runtime.db):  # processes starting together on an empty database make one account
-        return runtime, accounts.ensure_account(runtime.deps)
+        dialect = parse_dialect(settings.dialect, param="dialect") if settings.dialect else None
+        return runtime, accounts.ensure_account(runtime.deps, dialect=dialect)
 
 
 def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastAPI:

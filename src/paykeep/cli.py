@@ -27,6 +27,8 @@ users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 events_app = typer.Typer(help="Events and webhook deliveries.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+account_app = typer.Typer(help="The account's settings.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
 console = Console(stderr=True)
 SHUTDOWN_GRACE_S = 30  # on SIGTERM, how long in-flight requests may take before connections are closed
 _UVICORN: dict[str, Any] = {
@@ -55,10 +57,25 @@ DbOpt = Annotated[
     str | None, typer.Option("--db", help="sqlite:///path or postgresql://… (PAYKEEP_DATABASE_URL)")
 ]
 KeyFileOpt = Annotated[Path | None, typer.Option("--key-file", help="Master key file (PAYKEEP_KEY_FILE)")]
+DialectOpt = Annotated[str | None, typer.Option(
+    "--dialect", help="Make this the account's default dialect: wooshpay or stripe (PAYKEEP_DIALECT)")]
 
 
 def _settings(**overrides: object) -> Settings:
-    return Settings.from_env(**overrides)
+    settings = Settings.from_env(**overrides)
+    if settings.dialect is not None:
+        _checked_dialect(settings.dialect)
+    return settings
+
+
+def _checked_dialect(value: str) -> Any:
+    from paykeep.domain.dialects import NAMES, parse_dialect
+    from paykeep.domain.errors import ParameterInvalid
+
+    try:
+        return parse_dialect(value, param="dialect")
+    except ParameterInvalid:
+        _fail(f"unknown dialect {value!r}: use one of {', '.join(NAMES)}")
 
 
 def _fail(message: str) -> None:
@@ -79,6 +96,7 @@ def init(
     port: Annotated[
         int | None, typer.Option("--port", help=f"The server's --port, for its URLs (default {DEFAULT_PORT})")
     ] = None,
+    dialect: DialectOpt = None,
 ) -> None:
     """Create or migrate the database and, if none exists, an account with test and live keys.
 
@@ -86,7 +104,8 @@ def init(
     elsewhere it creates a second database and account, whose keys that server does not know."""
     from paykeep import bootstrap
 
-    settings = _settings(database_url=db, key_file=key_file, public_url=public_url, host=host, port=port)
+    settings = _settings(database_url=db, key_file=key_file, public_url=public_url, host=host, port=port,
+                         dialect=dialect)
     try:
         runtime, keys = bootstrap.initialise(settings)
     except MasterKeyError as exc:
@@ -153,6 +172,7 @@ def serve(
         "--forwarded-allow-ips",
         help="Proxies (comma-separated addresses/CIDRs, or *) whose X-Forwarded-For/-Proto are believed; "
              "default: nobody (PAYKEEP_FORWARDED_ALLOW_IPS)")] = None,
+    dialect: DialectOpt = None,
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
 
@@ -162,7 +182,7 @@ def serve(
     from paykeep.placement import SLOTS_ENV, pin_to_free_cpu
 
     settings = _settings(database_url=db, key_file=key_file, host=host, port=port, public_url=public_url,
-                         run_worker=not no_worker, forwarded_allow_ips=forwarded_allow_ips)
+                         run_worker=not no_worker, forwarded_allow_ips=forwarded_allow_ips, dialect=dialect)
     configure_logging(settings.log_level)
     try:
         runtime, keys = bootstrap.initialise(settings)
@@ -358,6 +378,37 @@ def users_reset_password(
                   "password changed for [bold]{who}[/bold]; its sessions ended")
 
 
+@account_app.command("set")
+def account_set(
+    dialect: Annotated[str, typer.Option("--dialect", help="The default dialect: wooshpay or stripe")],
+    db: DbOpt = None,
+    key_file: KeyFileOpt = None,
+) -> None:
+    """Change the account's settings: --dialect is what requests without a Paykeep-Dialect header speak."""
+    from paykeep.services import accounts
+
+    chosen = _checked_dialect(dialect)
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
+    try:
+        account_id = accounts.set_dialect(runtime.deps, chosen)
+    finally:
+        runtime.close()
+    Console().print(f"account {account_id}: default dialect [bold]{chosen.value}[/bold]")
+
+
+@account_app.command("show")
+def account_show(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
+    """Print the account's id and settings as one JSON object."""
+    from paykeep.services import accounts
+
+    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
+    try:
+        settings = accounts.account_settings(runtime.deps)
+    finally:
+        runtime.close()
+    sys.stdout.write(json.dumps(settings) + "\n")
+
+
 @users_app.command("list")
 def users_list(db: DbOpt = None, key_file: KeyFileOpt = None) -> None:
     """List dashboard users."""
@@ -402,14 +453,19 @@ def demo(
         str | None, typer.Option("--base-url", help="A running paykeep (default: start one)")
     ] = None,
     key: Annotated[str | None, typer.Option("--key", help="Its test secret key (with --base-url)")] = None,
+    dialect: Annotated[str, typer.Option(
+        "--dialect", help="wooshpay (raw HTTP) or stripe (the official stripe Python package)")] = "wooshpay",
 ) -> None:
     (
         "Run the seed guide end to end: save cards (with and without 3-D Secure), "
         "charge them later, webhooks."
     )
-    from paykeep.demo.runner import run_demo
+    from paykeep.demo.runner import DIALECTS, run_demo
 
-    raise typer.Exit(run_demo(base_url, key))
+    chosen = dialect.strip().lower()
+    if chosen not in DIALECTS:
+        _fail(f"unknown dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
+    raise typer.Exit(run_demo(base_url, key, dialect=chosen))
 
 
 def main() -> None:

@@ -62,6 +62,8 @@ class Settings:
     http_keep_alive_timeout: float = 5.0
     http_max_connections: int = 1000
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For/-Proto are believed; "" trusts nobody
+    # init/serve --dialect, PAYKEEP_DIALECT: made the account's default dialect at start-up (None: keep it)
+    dialect: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -88,6 +90,7 @@ class Settings:
             http_keep_alive_timeout=float(env.get("PAYKEEP_HTTP_KEEP_ALIVE_TIMEOUT", "5")),
             http_max_connections=int(env.get("PAYKEEP_HTTP_MAX_CONNECTIONS", "1000")),
             forwarded_allow_ips=env.get("PAYKEEP_FORWARDED_ALLOW_IPS", ""),
+            dialect=env.get("PAYKEEP_DIALECT") or None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -291,7 +291,8 @@ def test_survives_sigkill_with_deliveries_pending(tmp_path):
             ),
             timeout=40,
         )
-        assert {r.event["id"] for r in got} == created  # none lost, none under a new id
+        # none lost, none under a new id (a request the SIGKILL cut off mid-body is no delivery)
+        assert {r.event["id"] for r in got if r.body} == created
         with srv.client() as client:
             assert wait_until(
                 lambda: all(

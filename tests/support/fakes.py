@@ -515,6 +515,15 @@ class FakeAttempts(FakeEntities[WebhookAttempt]):
         return True
 
 
+class FakeApiKeyRows(FakeRows):
+    def for_lookup(self, lookup_hash: str) -> dict[str, Any] | None:
+        found = self.find(None, lookup_hash=lookup_hash)
+        if not found:
+            return None
+        account = self.store.tables["accounts"].get_by_id(found[0]["account_id"]) or {}
+        return {**found[0], "account_dialect": account.get("dialect", "wooshpay")}
+
+
 class FakeDashboardSessionRows(FakeRows):
     def end_for_user(self, user_id: str, now_ms: int) -> None:
         self._set_where({"ended_at": now_ms}, user_id=user_id, ended_at__isnull=True)
@@ -600,7 +609,7 @@ class FakeUnitOfWork:
         self.webhook_attempts: FakeAttempts = store.entities("webhook_attempts", WebhookAttempt, FakeAttempts)
         # plain rows
         self.accounts: FakeRows = store.rows("accounts")
-        self.api_keys: FakeRows = store.rows("api_keys")
+        self.api_keys: FakeApiKeyRows = store.rows("api_keys", FakeApiKeyRows)
         self.dashboard_users: FakeRows = store.rows("dashboard_users")
         self.idempotency_keys: FakeIdempotencyRows = store.rows("idempotency_keys", FakeIdempotencyRows)
         self.dashboard_sessions: FakeDashboardSessionRows = store.rows("dashboard_sessions",

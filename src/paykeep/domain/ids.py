@@ -1,4 +1,7 @@
-"""Prefixed, 19-digit, time-ordered ids (WooshPay style: `cus_1838767497487056896`)."""
+"""Prefixed, time-ordered ids: 19 digits in the WooshPay dialect (`cus_1838767497487056896`), 24 base-62
+characters in Stripe's (`cus_1838767497487056896aZ3kQ`: the same 19-digit number, then 5 random letters or
+digits). Both forms sort together by time as plain strings, so lists stay newest-first and cursors stable
+whichever dialect made each object, with one ordering column (the id) and no second key."""
 
 from __future__ import annotations
 
@@ -8,6 +11,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from paykeep.domain.dialects import Dialect
+
+# The objects of the API, whose ids take the form of the dialect they were made in; the others (requests,
+# accounts, deliveries, challenge tokens, users) keep the 19-digit form.
+OBJECT_PREFIXES = frozenset(("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "cs"))
+STRIPE_SUFFIX_LENGTH = 5
 PREFIXES = ("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "wd", "cs", "req", "acct", "tds", "usr")
 
 # Milliseconds since this epoch, shifted left 22 bits, gives 19 digits until the 2080s.
@@ -40,7 +49,9 @@ class IdFactory:
             self._last_ms = ms
             return ((ms - _EPOCH_MS) << (_NODE_BITS + _SEQ_BITS)) | (self._node << _SEQ_BITS) | self._seq
 
-    def new(self, prefix: str) -> str:
+    def new(self, prefix: str, dialect: Dialect | None = None) -> str:
+        if dialect is Dialect.STRIPE and prefix in OBJECT_PREFIXES:
+            return f"{prefix}_{self._next_number():019d}{random_token(STRIPE_SUFFIX_LENGTH)}"
         return f"{prefix}_{self._next_number():019d}"
 
 
@@ -59,5 +70,7 @@ def prefix_of(object_id: str) -> str:
 def looks_like(object_id: object, prefix: str) -> bool:
     if not isinstance(object_id, str) or not object_id.startswith(prefix + "_"):
         return False
-    digits = object_id[len(prefix) + 1 :]
-    return len(digits) == 19 and digits.isdigit()
+    rest = object_id[len(prefix) + 1 :]
+    digits, suffix = rest[:19], rest[19:]
+    stripe_suffix = len(suffix) == STRIPE_SUFFIX_LENGTH and suffix.isascii() and suffix.isalnum()
+    return len(digits) == 19 and digits.isdigit() and (not suffix or stripe_suffix)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import cast
 from urllib.parse import urlsplit
 
+from paykeep.domain.dialects import Dialect
 from paykeep.domain.entity import Entity
 from paykeep.domain.errors import ParameterInvalid
 from paykeep.domain.state_machine import Table, advance
@@ -152,6 +153,7 @@ class WebhookEndpoint(Entity):
     metadata: dict[str, str] = field(default_factory=dict)
     description: str | None = None
     api_version: str | None = None
+    dialect: Dialect = Dialect.WOOSHPAY  # of the request that made it: its deliveries are written in it
 
 
 @dataclass(frozen=True, slots=True)

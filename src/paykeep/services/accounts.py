@@ -8,6 +8,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from paykeep.domain.dialects import DEFAULT as DEFAULT_DIALECT
+from paykeep.domain.dialects import Dialect
 from paykeep.domain.errors import AuthenticationFailed
 from paykeep.services.ports import Caller, Deps, UnitOfWork
 
@@ -62,17 +64,50 @@ def issue_key(uow: UnitOfWork, deps: Deps, account_id: str, kind: str, livemode:
     return raw
 
 
-def ensure_account(deps: Deps, name: str = "paykeep test merchant") -> AccountKeys:
-    """`paykeep init`: create the account and its four keys once; afterwards return the same keys."""
+def ensure_account(deps: Deps, name: str = "paykeep test merchant",
+                   dialect: Dialect | None = None) -> AccountKeys:
+    """`paykeep init`: create the account and its four keys once; afterwards return the same keys.
+    `dialect` (init/serve --dialect, PAYKEEP_DIALECT), when given, becomes the account's default."""
     with deps.begin(write=True) as uow:
         accounts = uow.accounts.find(None, limit=1)
         if accounts:
             account_id = accounts[0]["id"]
+            if dialect is not None and accounts[0]["dialect"] != dialect.value:
+                uow.accounts.update(account_id, {"dialect": dialect.value})
             return AccountKeys(account_id, _reveal(uow, deps, account_id), created=False)
         account_id = deps.ids.new("acct")
-        uow.accounts.insert({"id": account_id, "name": name, "created": deps.clock.now_ms()})
+        uow.accounts.insert({"id": account_id, "name": name, "created": deps.clock.now_ms(),
+                             "dialect": (dialect or DEFAULT_DIALECT).value})
         keys = {(kind, live): issue_key(uow, deps, account_id, kind, live) for kind, live in KEY_KINDS}
         return AccountKeys(account_id, keys, created=True)
+
+
+def account_dialect(uow: UnitOfWork, account_id: str) -> Dialect:
+    """The account's default dialect (API.md §8)."""
+    row = uow.accounts.get_by_id(account_id)
+    return Dialect(row["dialect"]) if row is not None else DEFAULT_DIALECT
+
+
+def account_settings(deps: Deps) -> dict[str, Any]:
+    """`paykeep account show`: the account's id, name and default dialect."""
+    with deps.begin(write=False) as uow:
+        found = uow.accounts.find(None, limit=1)
+    if not found:
+        raise AuthenticationFailed("No account yet: run `paykeep init` first.")
+    return {"account": found[0]["id"], "name": found[0]["name"], "dialect": found[0]["dialect"]}
+
+
+def set_dialect(deps: Deps, dialect: Dialect, account_id: str | None = None) -> str:
+    """Make `dialect` the default of the account (`paykeep account set --dialect`, the dashboard); returns the
+    account's id. Requests without a Paykeep-Dialect header see it from their next request on."""
+    with deps.begin(write=True) as uow:
+        if account_id is None:
+            found = uow.accounts.find(None, limit=1)
+            if not found:
+                raise AuthenticationFailed("No account yet: run `paykeep init` first.")
+            account_id = found[0]["id"]
+        uow.accounts.update(account_id, {"dialect": dialect.value})
+        return account_id
 
 
 def _reveal(uow: UnitOfWork, deps: Deps, account_id: str) -> dict[tuple[str, bool], str]:
@@ -157,16 +192,16 @@ def authenticate(uow: UnitOfWork, deps: Deps, raw_key: str) -> Caller:
     """Resolve a key to its caller; unknown, revoked or expired keys are a 401. Compared in constant time."""
     if not raw_key or len(raw_key) > 200:
         raise AuthenticationFailed(_no_key_message(raw_key))
-    row = uow.api_keys.find(None, lookup_hash=deps.secrets.keyed_hash("lookup", raw_key.encode()))
-    if not row:
+    key = uow.api_keys.for_lookup(deps.secrets.keyed_hash("lookup", raw_key.encode()))
+    if key is None:
         raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
-    key = row[0]
     stored = deps.secrets.open(key["ciphertext"], _aad(key["id"])).decode()
     expired = key["expires_at"] is not None and key["expires_at"] <= deps.clock.now_ms()
     if not hmac.compare_digest(stored.encode(), raw_key.encode()) or key["revoked"] or expired:
         raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
     return Caller(
-        account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable"
+        account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable",
+        dialect=Dialect(key["account_dialect"]),
     )
 
 

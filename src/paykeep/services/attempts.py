@@ -24,6 +24,7 @@ from paykeep.domain.card_network import Approved, ChallengeRequired, Verdict
 from paykeep.domain.card_network import Declined as NetworkDeclined
 from paykeep.domain.cards import Cvc
 from paykeep.domain.challenges import ChallengeOutcome, ChallengeUnavailable
+from paykeep.domain.dialects import Dialect
 from paykeep.domain.errors import CardError, InvalidRequest, ParameterMissing, ResourceMissing
 from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.domain.payment_methods import PaymentMethod
@@ -111,16 +112,21 @@ def run(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> I | Declined:
 
 
 def _challenge(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> dict[str, Any]:
-    """A 3-D Secure challenge for this attempt; its `next_action`. Without a return_url the whole request is
-    refused (400, rolled back: nothing was saved or charged)."""
+    """A 3-D Secure challenge for this attempt; its `next_action`. Without a return_url: in the WooshPay
+    dialect the whole request is refused (400, rolled back: nothing was saved or charged); in Stripe's the
+    intent waits with `next_action.type = use_stripe_sdk`, for a Stripe.js-style client (paykeep.js) to
+    open the challenge page in a frame, as Stripe does."""
     intent = attempt.intent
     return_url = intent.return_url
-    if not return_url:
+    if not return_url and ctx.caller.dialect is not Dialect.STRIPE:
         raise ParameterMissing("return_url", flow.return_url_missing)
     amount, currency = flow.challenge_amount(intent)
     url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent.id,
-                          payment_method_id=attempt.payment_method.id, return_url=return_url,
+                          payment_method_id=attempt.payment_method.id, return_url=return_url or "",
                           amount=amount, currency=currency)
+    if not return_url:
+        return {"type": "use_stripe_sdk",
+                "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url}}
     return {"type": "challenge_redirect", "challenge_redirect": {"url": url, "return_url": return_url}}
 
 
@@ -158,6 +164,8 @@ def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | 
                                              outcome == ChallengeOutcome.COMPLETE)
         except InvalidRequest:  # the intent moved on (canceled, confirmed again...): roll everything back
             raise ChallengeUnavailable("superseded") from None
+    if not challenge["return_url"]:  # use_stripe_sdk: no page to go back to; the client polls the intent
+        return ""
     return challenges.return_url_with(challenge["return_url"], challenge["intent_type"], intent)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from paykeep.domain.dialects import Dialect
 from paykeep.domain.errors import InvalidRequest, ResourceMissing
 from paykeep.domain.events import Event, subscribed
 from paykeep.domain.webhooks import (
@@ -21,6 +22,7 @@ from paykeep.domain.webhooks import (
     DeliveryAction,
     DeliveryStatus,
     WebhookDelivery,
+    WebhookEndpoint,
     advance_delivery,
     after_attempt,
     is_success_status,
@@ -28,6 +30,7 @@ from paykeep.domain.webhooks import (
 from paykeep.services.ports import Caller, Deps, UnitOfWork
 from paykeep.services.transactions import transaction
 from paykeep.services.webhook_endpoints import ENABLED, open_secret
+from paykeep.wire.dialects import in_dialect
 from paykeep.wire.events import render_event
 
 _SUCCEEDED, _FAILED = AttemptOutcome.SUCCEEDED.value, AttemptOutcome.FAILED.value
@@ -45,6 +48,7 @@ class Job:
     body: bytes
     attempt: int  # 1-based number of the attempt about to be made
     livemode: bool = False  # the endpoint's mode: which address rules the attempt goes by
+    signature_header: str = Dialect.WOOSHPAY.signature_header  # the endpoint's dialect's
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,13 @@ class Outcome:
         return self.error is None and is_success_status(self.status_code)
 
 
-def event_body(event: Event) -> bytes:
-    """The exact bytes POSTed (and signed): the event as the API renders it, compact JSON, UTF-8."""
-    return json.dumps(render_event(event), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def event_body(event: Event, endpoint: WebhookEndpoint | None = None) -> bytes:
+    """The exact bytes POSTed (and signed): the event as the API renders it in the endpoint's dialect (and,
+    in Stripe's, at the endpoint's api_version), compact JSON, UTF-8."""
+    body = render_event(event)
+    if endpoint is not None:
+        body = in_dialect(body, endpoint.dialect, endpoint.api_version)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,8 @@ def _claim(uow: UnitOfWork, deps: Deps, cycle: Cycle, busy: list[str], now: int)
             sendable.append(delivery)
     uow.webhook_deliveries.claim([d.id for d in sendable], now + cycle.lease_ms, cycle.worker_id)
     secrets = {eid: open_secret(deps, endpoints[eid]) for eid in {d.endpoint_id for d in sendable}}
-    bodies = {eid: event_body(events[eid]) for eid in {d.event_id for d in sendable}}
+    bodies = {(d.event_id, d.endpoint_id): event_body(events[d.event_id], endpoints[d.endpoint_id])
+              for d in sendable}
     jobs = [
         Job(
             delivery_id=d.id,
@@ -149,9 +158,10 @@ def _claim(uow: UnitOfWork, deps: Deps, cycle: Cycle, busy: list[str], now: int)
             endpoint_id=d.endpoint_id,
             url=endpoints[d.endpoint_id].url,
             secret=secrets[d.endpoint_id],
-            body=bodies[d.event_id],
+            body=bodies[d.event_id, d.endpoint_id],
             attempt=int(d.attempt_count or 0) + 1,
             livemode=bool(endpoints[d.endpoint_id].livemode),
+            signature_header=endpoints[d.endpoint_id].dialect.signature_header,
         )
         for d in sendable
     ]

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
+from paykeep.domain.dialects import Dialect
 from paykeep.domain.entity import Entity
 from paykeep.domain.events import DomainEvent, Event
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
@@ -107,6 +108,10 @@ class IdempotencyRows(Purgeable, Protocol):
     def probe_write(self, now_ms: int) -> None: ...
 
 
+class ApiKeyRows(Rows, Protocol):
+    def for_lookup(self, lookup_hash: str) -> Row | None: ...
+
+
 class DashboardSessionRows(Rows, Protocol):
     def end_for_user(self, user_id: str, now_ms: int) -> None: ...
 
@@ -127,7 +132,7 @@ class UnitOfWork(Protocol):
     @property
     def accounts(self) -> Rows: ...
     @property
-    def api_keys(self) -> Rows: ...
+    def api_keys(self) -> ApiKeyRows: ...
     @property
     def payment_methods(self) -> Entities[PaymentMethod]: ...
     @property
@@ -174,7 +179,7 @@ class SecretBox(Protocol):
 
 
 class IdMaker(Protocol):
-    def new(self, prefix: str) -> str: ...
+    def new(self, prefix: str, dialect: Dialect | None = None) -> str: ...
 
 
 @dataclass
@@ -228,6 +233,8 @@ class Caller:
     publishable: bool = False
     request_id: str | None = None
     idempotency_key: str | None = None
+    dialect: Dialect = Dialect.WOOSHPAY  # the request's Paykeep-Dialect header, else the account's default
+    api_version: str | None = None  # Stripe dialect: the Stripe-Version the request named, else the account's
 
     @property
     def scope(self) -> tuple[str, bool]:
@@ -252,7 +259,8 @@ class Context:
         return self.deps.clock.now_ms()
 
     def new_id(self, prefix: str) -> str:
-        return self.deps.ids.new(prefix)
+        """A new id in the form of the caller's dialect (domain/ids.py)."""
+        return self.deps.ids.new(prefix, self.caller.dialect)
 
     def emit(self, event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None,
              *, row: Any = None) -> None:

@@ -57,7 +57,8 @@ def create_webhook_endpoint(ctx: Context, params: WebhookEndpointCreate) -> NewW
         description=blank_to_none(params.description),
         enabled_events=check_enabled_events(params.enabled_events),
         status=ENABLED,
-        api_version=API_VERSION,
+        api_version=ctx.caller.api_version or API_VERSION,
+        dialect=ctx.caller.dialect,
         secret_ciphertext=ctx.deps.secrets.seal(secret.encode("utf-8"), secret_aad(endpoint_id)),
         secret_key_version=ctx.deps.secrets.current_version("data"),
     )

@@ -27,6 +27,7 @@ from paykeep.web.api.openapi import describe_responses
 from paykeep.web.api.ratelimit import RateLimiter
 from paykeep.web.api.route import ApiRoute
 from paykeep.web.front_door import FrontDoor
+from paykeep.wire.dialects import in_dialect
 
 log = logging.getLogger("paykeep.web")
 
@@ -53,12 +54,16 @@ class PaykeepApp(FastAPI):
             await super().__call__(scope, receive, send)
 
 
-def _error_response(err: PaykeepError) -> Response:
+def _error_response(err: PaykeepError, request: Request | None = None) -> Response:
     headers = {}
     retry_after = err.extra.pop("retry_after", None) if err.extra else None
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return json_response(envelope(err), status_for(err), headers)
+    body = envelope(err)
+    state = request.scope.get("state", {}) if request is not None else {}
+    if err.extra and state.get("dialect") is not None:  # an object in the error: in the request's dialect
+        body = in_dialect(body, state["dialect"], state.get("stripe_version"))
+    return json_response(body, status_for(err), headers)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -73,8 +78,8 @@ def _allowed_methods(request: Request) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PaykeepError)
-    async def _paykeep_error(_request: Request, err: PaykeepError) -> Response:
-        return _error_response(err)
+    async def _paykeep_error(request: Request, err: PaykeepError) -> Response:
+        return _error_response(err, request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> Response:

@@ -49,7 +49,8 @@ class FrontDoor:
             return
         state = self.web_app.state
         request_id = state.deps.ids.new("req")
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_state = scope.setdefault("state", {})
+        request_state["request_id"] = request_id
         header = (b"request-id", request_id.encode())
         started = time.perf_counter()
         status = 0  # until the response starts
@@ -59,6 +60,9 @@ class FrontDoor:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
+                version = request_state.get("stripe_version")  # set by auth for a Stripe-dialect request
+                if version is not None:
+                    message["headers"].append((b"stripe-version", version.encode("latin-1", "replace")))
             await send(message)
 
         metrics = getattr(state, "request_metrics", None)

@@ -43,7 +43,7 @@ class Sender(Protocol):
 GATHER_WINDOW = 0.01  # seconds a busy worker waits to record finished attempts together
 GATHER_BATCH = 32  # ... or until this many have finished
 WATCH_INTERVAL = 0.25  # seconds between checks that endpoints with queued deliveries are still enabled
-Signer = Callable[[str, int, bytes], dict[str, str]]  # (secret, unix seconds, body) -> headers
+Signer = Callable[[str, int, bytes, str], dict[str, str]]  # (secret, unix s, body, header name) -> headers
 
 
 class OutboxDispatcher:
@@ -237,7 +237,7 @@ class OutboxDispatcher:
     async def _deliver(self, job: Job) -> None:
         attempted_at = self.deps.clock.now_ms()
         try:
-            headers = self.sign(job.secret, attempted_at // 1000, job.body)
+            headers = self.sign(job.secret, attempted_at // 1000, job.body, job.signature_header)
             result = await self.sender.send(job.url, job.body, headers, livemode=job.livemode)
             outcome = Outcome(
                 job=job,

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from paykeep.adapters.db import outbox_signal
 from paykeep.adapters.db.entities import EntityRepository
 from paykeep.adapters.db.repositories import (
+    api_keys,
     dashboard_sessions,
     dashboard_sign_in_attempts,
     events,
@@ -80,8 +81,8 @@ class SqlUnitOfWork:
         return self._rows("accounts")
 
     @cached_property
-    def api_keys(self) -> TableRepository:
-        return self._rows("api_keys")
+    def api_keys(self) -> api_keys.Repository:
+        return api_keys.Repository(self.conn, _T["api_keys"])
 
 
 

@@ -1,6 +1,7 @@
 """The webhook signature.
 
-`Wooshpay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`
+`Wooshpay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, or the same value as
+`Stripe-Signature` for an endpoint of the Stripe dialect (API.md §8).
 """
 
 from __future__ import annotations
@@ -22,5 +23,5 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={int(timestamp)},{SCHEME}={compute_signature(secret, int(timestamp), body)}"
 
 
-def signature_headers(secret: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {HEADER: sign(secret, timestamp, body)}
+def signature_headers(secret: str, timestamp: int, body: bytes, header: str = HEADER) -> dict[str, str]:
+    return {header: sign(secret, timestamp, body)}

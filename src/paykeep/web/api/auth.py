@@ -8,6 +8,7 @@ import binascii
 
 from starlette.requests import Request
 
+from paykeep.domain.dialects import Dialect, parse_dialect, stripe_version
 from paykeep.domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from paykeep.services import accounts
 from paykeep.services.ports import Caller, Deps, UnitOfWork
@@ -29,7 +30,22 @@ def authenticate(request: Request, uow: UnitOfWork, deps: Deps, request_id: str,
             "This API call cannot be made with a publishable API key. Please use a secret API key."
         )
     key = request.headers.get("idempotency-key") if request.method == "POST" else None
-    return Caller(caller.account_id, caller.livemode, caller.publishable, request_id, key or None)
+    dialect = request_dialect(request, caller.dialect)
+    version = stripe_version(request.headers.get("stripe-version")) if dialect is Dialect.STRIPE else None
+    return Caller(caller.account_id, caller.livemode, caller.publishable, request_id, key or None,
+                  dialect=dialect, api_version=version)
+
+
+def request_dialect(request: Request, default: Dialect) -> Dialect:
+    """The dialect of this request: its Paykeep-Dialect header (400 for an unknown one), else `default` (the
+    account's). Kept on the request's state: the error handlers and the Stripe-Version header read it."""
+    header = request.headers.get("paykeep-dialect")
+    dialect = default if header is None else parse_dialect(header)
+    state = request.scope.setdefault("state", {})
+    state["dialect"] = dialect
+    if dialect is Dialect.STRIPE:
+        state["stripe_version"] = stripe_version(request.headers.get("stripe-version"))
+    return dialect
 
 
 def key_from_headers(header: str) -> str:

@@ -24,6 +24,7 @@ from paykeep.web.api.expand import expand
 from paykeep.web.api.params import expand_paths as paths_of
 from paykeep.web.api.params import missing, read_raw, validate
 from paykeep.web.api.responses import dumps, json_response
+from paykeep.wire.dialects import in_dialect, in_stored_units
 from paykeep.wire.lists import render_list
 
 P = TypeVar("P", bound=BaseModel)
@@ -61,9 +62,15 @@ class ApiRequest:
 
     # -- what --------------------------------------------------------------------------------------
     def params(self, model: type[P]) -> P:
-        """Authenticate, then validate the parameters (400 parameter_* errors name the parameter)."""
-        _ = self.caller
-        return validate(model, self.raw)
+        """Authenticate, then validate the parameters (400 parameter_* errors name the parameter); times
+        given in the dialect's unit come back as stored (ms)."""
+        dialect = self.caller.dialect  # authentication first: a 401 before any 400
+        return in_stored_units(validate(model, self.raw), dialect)
+
+    def written(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A rendered body in the caller's dialect (wire/dialects.py)."""
+        caller = self.caller
+        return in_dialect(body, caller.dialect, caller.api_version)
 
     # -- read ----------------------------------------------------------------------------------------
     async def read(self, model: type[P], fn: Callable[[Context, P], Obj], render: Renderer[Obj],
@@ -102,9 +109,9 @@ class ApiRequest:
     def _read_now(self, model: type[P], run: ReadStep[P],
                   transaction: Callable[[], AbstractContextManager[UnitOfWork]]) -> Response:
         with transaction() as uow:
-            self._caller = self._authenticate_in(uow)
-            body = run(uow, validate(model, self.raw))
-        return json_response(body)
+            self._caller = caller = self._authenticate_in(uow)
+            body = run(uow, in_stored_units(validate(model, self.raw), caller.dialect))
+        return json_response(self.written(body))
 
     # -- change --------------------------------------------------------------------------------------
     def execute(self, fn: Callable[[Context], Obj | Declined], render: Renderer[Obj],
@@ -133,7 +140,7 @@ class ApiRequest:
         with transaction(self.deps, caller) as ctx:
             result = fn(ctx)
             status, body = self._render(ctx.uow, result, render, expand_paths)
-            text = dumps(body)
+            text = dumps(self.written(body))
             idempotency.complete(ctx.uow, self.deps, caller, status, text)
         return status, text
 

@@ -62,6 +62,8 @@ async def answer_challenge(token: str, request: Request) -> Response:
         return _refusal(refused.reason, deps, token)
     except TransactionConflict:
         return _refusal("busy", deps, token)
+    if not url:  # use_stripe_sdk (Stripe dialect, no return_url): the client that opened the page goes on
+        return _page(200, deps, done={"outcome": outcome})
     return redirect_response(url, 303)
 
 
@@ -71,8 +73,10 @@ def _deps(request: Request) -> Deps:
 
 def _page(status: int, deps: Deps, *, form_targets: list[str] | None = None, **context: Any) -> Response:
     context.setdefault("error", None)
+    context.setdefault("done", None)
     context.setdefault("test_mode", True)
-    title = context["error"]["heading"] if context["error"] else "Confirm it's you"
+    title = (context["error"]["heading"] if context["error"]
+             else "Authentication finished" if context["done"] else "Confirm it's you")
     html = _templates.get_template("three_ds.html").render(
         title=title, css=_CSS, static_base=urlsplit(deps.public_url).path.rstrip("/"), **context)
     return html_response(html, status, inline_styles=[_CSS], form_targets=form_targets or [])

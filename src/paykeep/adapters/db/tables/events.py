@@ -46,6 +46,8 @@ webhook_endpoints = Table(
     Column("enabled_events", JSON, nullable=False),
     Column("status", String(20), nullable=False),  # enabled | disabled
     Column("api_version", String(20), nullable=True),
+    # the dialect of the request that made it: its deliveries are written and signed in it
+    Column("dialect", String(16), nullable=False, default="wooshpay", server_default="wooshpay"),
     Column("secret_ciphertext", LargeBinary, nullable=False),
     Column("secret_key_version", Integer, nullable=False),
     Index("ix_webhook_endpoints_scope", "account_id", "livemode", "id"),

@@ -24,6 +24,8 @@ accounts = Table(
     Column("id", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created", BigInteger, nullable=False),
+    # the default dialect (API.md §8) of requests without a Paykeep-Dialect header
+    Column("dialect", String(16), nullable=False, default="wooshpay", server_default="wooshpay"),
 )
 
 secret_keys = Table(
