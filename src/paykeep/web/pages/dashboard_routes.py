@@ -7,7 +7,17 @@ from importlib import resources
 
 from fastapi import APIRouter, Response
 
-from paykeep.web.pages.dashboard import api_keys, auth, customers, events, home, intents, objects, webhooks
+from paykeep.web.pages.dashboard import (
+    api_keys,
+    auth,
+    customers,
+    events,
+    home,
+    intents,
+    objects,
+    settings,
+    webhooks,
+)
 from paykeep.web.pages.dashboard.base import DashboardRoute, Page, PageMissing
 
 _fallback = APIRouter(prefix="/dashboard", route_class=DashboardRoute, include_in_schema=False)
@@ -29,7 +39,7 @@ def unknown_page(rest: str, dash: Page) -> Response:
 
 # In this order: the catch-all comes last.
 PAGE_ROUTERS = (auth.router, home.router, customers.router, intents.router, objects.router, webhooks.router,
-                events.router, api_keys.router, _fallback)
+                events.router, api_keys.router, settings.router, _fallback)
 router = APIRouter(include_in_schema=False)
 for _page_router in PAGE_ROUTERS:
     router.include_router(_page_router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from paykeep.domain.dialects import Dialect, stripe_version
 from paykeep.domain.errors import PaykeepError, RateLimited, ResourceMissing
 from paykeep.services import dashboard_sessions
 from paykeep.services.ports import Caller, Context, Deps
@@ -31,6 +33,7 @@ from paykeep.web.pages.dashboard.render import html, security_headers
 log = logging.getLogger("paykeep.dashboard")
 T = TypeVar("T")
 PAGE_SIZE = 20
+ADMINISTRATOR = "administrator"  # dashboard_users' roles: administrator | member
 
 # Fixed messages shown after a form redirects back (`?notice=<code>`): a URL cannot inject text.
 NOTICES = {
@@ -47,6 +50,8 @@ NOTICES = {
     "confirm_needed": "Nothing was changed: tick “sure” next to the button to confirm.",
     "mode_test": "Now viewing test data.",
     "mode_live": "Now viewing live data.",
+    "dialect_saved": "Default dialect saved: API requests without a Paykeep-Dialect header speak it from "
+                     "their next request on.",
 }
 
 
@@ -90,8 +95,19 @@ class Dash:
         return bool(self.session["livemode"])
 
     @property
+    def is_admin(self) -> bool:
+        """Administrators change the account's settings; other users see them."""
+        return self.session.get("role") == ADMINISTRATOR
+
+    @property
     def caller(self) -> Caller:
         return dashboard_sessions.caller_for(self.session, getattr(self.request.state, "request_id", None))
+
+    def caller_in(self, dialect: Dialect) -> Caller:
+        """The caller as an API request in `dialect` would be (the ids it mints, a new endpoint's dialect and
+        api_version). Pages render in WooshPay's form whatever the dialect: times from stored ms."""
+        version = stripe_version(None) if dialect is Dialect.STRIPE else None
+        return replace(self.caller, dialect=dialect, api_version=version)
 
     def field(self, name: str, default: str = "") -> str:
         values = self.form.get(name)
@@ -113,10 +129,13 @@ class Dash:
         with transaction(self.deps, self.caller, write=False) as ctx:
             return fn(ctx)
 
-    def change(self, fn: Callable[[Context], T]) -> T:
-        """One write transaction (re-run on a conflict); the runner wakes the webhook worker after commit."""
+    def change(self, fn: Callable[[Context], T], dialect: Dialect | None = None) -> T:
+        """One write transaction (re-run on a conflict); the runner wakes the webhook worker after commit.
+        `dialect`: made as by an API request in it (see caller_in); else the dashboard's own (WooshPay)."""
+        caller = self.caller if dialect is None else self.caller_in(dialect)
+
         def run() -> T:
-            with transaction(self.deps, self.caller) as ctx:
+            with transaction(self.deps, caller) as ctx:
                 return fn(ctx)
 
         return retry_on_conflict(run)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from paykeep.domain.dialects import NAMES, Dialect, parse_dialect
 from paykeep.domain.errors import InvalidRequest, ParameterError
 from paykeep.domain.events import EVENT_TYPES, Event
 from paykeep.domain.webhooks import WebhookAttempt, WebhookEndpoint
-from paykeep.services import dashboard_overview, webhook_endpoints
+from paykeep.services import accounts, dashboard_overview, webhook_endpoints
 from paykeep.services.ports import Context
 from paykeep.web.pages.dashboard.base import PAGE_SIZE, Dash, DashboardRoute, Form, Page
 from paykeep.wire.webhook_endpoints import (
@@ -37,13 +38,20 @@ def endpoint_list(dash: Page) -> Response:
                                  ending_before=dash.query("ending_before") or None)
     rows, has_more = dash.read(lambda ctx: webhook_endpoints.list_webhook_endpoints(ctx, params))
     return dash.page("webhooks.html", section="webhooks", pages=dash.page_links(rows, has_more),
-                     endpoints=[render_webhook_endpoint(r) for r in rows])
+                     endpoints=[_view(r) for r in rows])
+
+
+def _view(endpoint: WebhookEndpoint) -> dict[str, object]:
+    """The endpoint as the API renders it, plus the dialect its deliveries are written in (API.md §8)."""
+    return {**render_webhook_endpoint(endpoint), "dialect": endpoint.dialect.value}
 
 
 def _new_form(dash: Dash, *, status: int = 200, error: str | None = None, url: str = "",
-              description: str = "", chosen: list[str] | None = None) -> Response:
+              description: str = "", chosen: list[str] | None = None, dialect: str | None = None) -> Response:
+    default = dash.read(lambda ctx: accounts.account_dialect(ctx.uow, ctx.caller.account_id)).value
     return dash.page("webhook_new.html", status, section="webhooks", groups=event_groups(), form_error=error,
-                     url=url, description=description, chosen=chosen or [])
+                     url=url, description=description, chosen=chosen or [], dialects=NAMES,
+                     account_dialect=default, dialect=dialect or default)
 
 
 @router.get("/webhooks/new")
@@ -55,15 +63,21 @@ def endpoint_new(dash: Page) -> Response:
 def endpoint_create(dash: Form) -> Response:
     url, description = dash.field("url").strip(), dash.field("description").strip()
     chosen = ["*"] if "*" in dash.fields("enabled_events") else dash.fields("enabled_events")
+    given = dash.field("dialect")
     try:
+        # As a POST /v1/webhook_endpoints in that dialect: its deliveries (bodies, signature header) and its
+        # api_version. Without the field, the account's default dialect, as a request without the header.
+        dialect: Dialect = (parse_dialect(given, param="dialect") if given else
+                            dash.read(lambda ctx: accounts.account_dialect(ctx.uow, ctx.caller.account_id)))
         params = WebhookEndpointCreate.model_validate(
             {"url": url, "enabled_events": chosen, "description": description or None})
-        created = dash.change(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, params))
+        created = dash.change(lambda ctx: webhook_endpoints.create_webhook_endpoint(ctx, params), dialect)
     except ParameterError as err:
-        return _new_form(dash, status=400, error=err.message, url=url, description=description, chosen=chosen)
+        return _new_form(dash, status=400, error=err.message, url=url, description=description, chosen=chosen,
+                         dialect=given or None)
     except ValueError:  # pydantic: a field too long
         return _new_form(dash, status=400, error="Some values are too long.", url=url,
-                         description=description, chosen=chosen)
+                         description=description, chosen=chosen, dialect=given or None)
     return dash.redirect(f"{BASE}/{created.endpoint.id}", "endpoint_created")
 
 
@@ -75,8 +89,8 @@ def _detail(dash: Dash, endpoint_id: str, *, secret: str | None = None) -> Respo
         return endpoint, [view.attempt for view in attempts]
 
     endpoint, attempts = dash.read(load)
-    return dash.page("webhook.html", section="webhooks", endpoint=render_webhook_endpoint(endpoint),
-                     secret=secret, attempts=attempts)
+    return dash.page("webhook.html", section="webhooks", endpoint=_view(endpoint), secret=secret,
+                     attempts=attempts)
 
 
 @router.get("/webhooks/{endpoint_id}")
