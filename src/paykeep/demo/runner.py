@@ -5,6 +5,9 @@ on a database in a temporary directory that is removed afterwards). It starts a 
 subscribes it, saves a card without and with 3-D Secure (answering the challenge page over HTTP, no browser),
 charges the saved cards off-session and on-session, and prints each request, the interesting part of each
 response, the verified webhooks and a summary. Card numbers and CVCs are masked in everything it prints.
+
+`--dialect stripe` runs the same guide with the official `stripe` Python package (stripe_sdk.py) in the Stripe
+dialect; every request names its dialect (`Paykeep-Dialect`), so the account's default does not matter.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +33,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from paykeep.domain.dialects import HEADER as DIALECT_HEADER
 from paykeep.domain.money import format_amount
 from paykeep.webhooks import SignatureVerificationError, construct_event
 
@@ -40,7 +44,7 @@ WEBHOOK_WAIT_S = 20.0
 SERVER_START_S = 60.0
 # Settings of the caller's own paykeep that must not leak into the demo's server.
 _FOREIGN_SETTINGS = ("PAYKEEP_MASTER_KEY", "PAYKEEP_PUBLIC_URL", "PAYKEEP_DATABASE_URL",
-                     "PAYKEEP_CLOCK_OFFSET_MS")
+                     "PAYKEEP_CLOCK_OFFSET_MS", "PAYKEEP_DIALECT")
 
 
 class DemoFailed(Exception):
@@ -48,11 +52,25 @@ class DemoFailed(Exception):
 
 
 # -- the local webhook receiver ---------------------------------------------------------------------------
+Verifier = Callable[[bytes, "str | None", str], "dict[str, Any] | None"]
+
+
+def verify_wooshpay(body: bytes, signature: str | None, secret: str) -> dict[str, Any] | None:
+    """The event, if `Wooshpay-Signature` verifies (paykeep's own helper, paykeep.webhooks)."""
+    try:
+        return construct_event(body, signature, secret)
+    except SignatureVerificationError:
+        return None
+
+
 @dataclass
 class WebhookReceiver:
-    """POSTs to http://127.0.0.1:<port>/webhooks, verified with the endpoint secret once it is known."""
+    """POSTs to http://127.0.0.1:<port>/webhooks, verified with the endpoint secret once it is known: the
+    signature `header` checked by `verify` (the WooshPay dialect's by default)."""
 
     secret: str | None = None
+    header: str = "Wooshpay-Signature"
+    verify: Verifier = verify_wooshpay
     events: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
 
@@ -65,7 +83,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver._lock:
-                    receiver._raw.append((body, self.headers.get("Wooshpay-Signature")))
+                    receiver._raw.append((body, self.headers.get(receiver.header)))
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -88,9 +106,8 @@ class WebhookReceiver:
         with self._lock:
             raw, self._raw = self._raw, []
         for body, signature in raw:
-            try:
-                event = construct_event(body, signature, self.secret or "")
-            except SignatureVerificationError:
+            event = self.verify(body, signature, self.secret or "")
+            if event is None:
                 self.rejected += 1
                 continue
             if all(e["id"] != event["id"] for e in self.events):
@@ -121,8 +138,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def own_server(console: Console) -> Iterator[tuple[str, str]]:
-    """`paykeep init` + `paykeep serve` on a temporary SQLite database; yields (base_url, test secret key)."""
+def own_server(console: Console, dialect: str = "wooshpay") -> Iterator[tuple[str, str]]:
+    """`paykeep init` + `paykeep serve` on a temporary SQLite database, whose account speaks `dialect` by
+    default; yields (base_url, test secret key)."""
     workdir = Path(tempfile.mkdtemp(prefix="paykeep-demo-"))
     port = _free_port()
     db = f"sqlite:///{workdir / 'paykeep.db'}"
@@ -133,7 +151,8 @@ def own_server(console: Console) -> Iterator[tuple[str, str]]:
     proc: subprocess.Popen[bytes] | None = None
     log_path = workdir / "server.log"
     try:
-        init = subprocess.run([*base, "init", "--json", "--db", db], env=env, cwd=workdir,
+        dialect_args = [] if dialect == "wooshpay" else ["--dialect", dialect]
+        init = subprocess.run([*base, "init", "--json", "--db", db, *dialect_args], env=env, cwd=workdir,
                               capture_output=True, text=True, timeout=120)
         if init.returncode != 0:
             raise DemoFailed(f"`paykeep init` failed:\n{init.stderr[-2000:]}")
@@ -191,7 +210,17 @@ def _pick(obj: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 class Demo:
-    def __init__(self, console: Console, api: httpx.Client, receiver: WebhookReceiver) -> None:
+    """The guide in the WooshPay dialect, over raw HTTP (httpx): each request is printed as it is sent.
+
+    The narration and the checks live here; the requests are the methods under "the API", which the Stripe
+    dialect's demo (stripe_sdk.StripeDemo) makes with the official SDK instead."""
+
+    dialect = "wooshpay"
+    currency = "USD"
+    next_action = "challenge_redirect"  # the 3-D Secure next_action type, holding {url, return_url}
+    verified_by = "signature verified"  # how a webhook was checked, as printed
+
+    def __init__(self, console: Console, api: httpx.Client | None, receiver: WebhookReceiver) -> None:
         self.console = console
         self.api = api
         self.receiver = receiver
@@ -207,18 +236,68 @@ class Demo:
         self.console.rule(f"[bold]Step {self.step}. {text}")
         self.console.print(f"[italic]{why}[/italic]")
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None, *, show: tuple[str, ...] = (),
-             expect: int = 200) -> dict[str, Any]:
-        self.console.print(f"[cyan]→ {method} {path}[/cyan]")
+    def show_request(self, line: str, body: dict[str, Any] | None) -> None:
+        self.console.print(f"[cyan]→ {line}[/cyan]")
         if body is not None:
             self.console.print_json(json.dumps(_masked(body)))
+
+    def show_response(self, status: int | str, data: dict[str, Any], show: tuple[str, ...]) -> None:
+        shown = _pick(data, *show) if show else data
+        self.console.print(f"[green]← {status}[/green]", json.dumps(shown, ensure_ascii=False))
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None, *, show: tuple[str, ...] = (),
+             expect: int = 200) -> dict[str, Any]:
+        assert self.api is not None
+        self.show_request(f"{method} {path}", body)
         resp = self.api.request(method, path, json=body)
         data: dict[str, Any] = resp.json()
         if resp.status_code != expect:
             raise DemoFailed(f"{method} {path} answered {resp.status_code}: {json.dumps(data)[:800]}")
-        shown = _pick(data, *show) if show else data
-        self.console.print(f"[green]← {resp.status_code}[/green]", json.dumps(shown, ensure_ascii=False))
+        self.show_response(resp.status_code, data, show)
         return data
+
+    # -- the API (the Stripe demo overrides these) -----------------------------------------------------------
+    def create_webhook_endpoint(self, params: dict[str, Any], show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("POST", "/v1/webhook_endpoints", params, show=show)
+
+    def create_customer(self, params: dict[str, Any], show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("POST", "/v1/customers", params, show=show)
+
+    def create_setup_intent(self, params: dict[str, Any], show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("POST", "/v1/setup_intents", params, show=show)
+
+    def retrieve_setup_intent(self, seti: str) -> dict[str, Any]:
+        assert self.api is not None
+        data: dict[str, Any] = self.api.get(f"/v1/setup_intents/{seti}").json()
+        return data
+
+    def list_payment_methods(self, customer: str, show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("GET", f"/v1/customers/{customer}/payment_methods", show=show)
+
+    def create_payment_intent(self, params: dict[str, Any], show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("POST", "/v1/payment_intents", params, show=show)
+
+    def retrieve_payment_intent(self, pi: str) -> dict[str, Any]:
+        assert self.api is not None
+        data: dict[str, Any] = self.api.get(f"/v1/payment_intents/{pi}").json()
+        return data
+
+    def delete_webhook_endpoint(self, endpoint: str, show: tuple[str, ...]) -> dict[str, Any]:
+        return self.call("DELETE", f"/v1/webhook_endpoints/{endpoint}", show=show)
+
+    def more_steps(self) -> None:
+        """Steps of this dialect's demo before the clean-up (the WooshPay demo has none)."""
+
+    def more_rows(self, table: Table) -> None:
+        """Rows of this dialect's demo in the summary, after the payments."""
+
+    # -- narration helpers -----------------------------------------------------------------------------------
+    def challenge_url(self, intent: dict[str, Any]) -> str:
+        action = intent.get("next_action") or {}
+        if action.get("type") != self.next_action:
+            raise DemoFailed(f"expected next_action.type {self.next_action}, got {json.dumps(action)[:400]}")
+        url: str = action[self.next_action]["url"]
+        return url
 
     def challenge(self, url: str) -> dict[str, list[str]]:
         self.console.print(f"[cyan]→ GET {url}[/cyan]  (the bank's page, shown to the cardholder)")
@@ -244,7 +323,7 @@ class Demo:
             return
         obj = event["data"]["object"]
         self.console.print(f"[magenta]⚡ webhook {event['type']}[/magenta] {event['id']} "
-                           "(signature verified): "
+                           f"({self.verified_by}): "
                            + json.dumps(_pick(obj, "id", "status", "customer", "payment_method")))
 
     # -- the guide ------------------------------------------------------------------------------------------
@@ -252,43 +331,41 @@ class Demo:
         self.title("Subscribe a webhook endpoint",
                    "Webhooks are the source of truth: a local receiver gets every event, signed with the "
                    "secret.")
-        endpoint = self.call("POST", "/v1/webhook_endpoints",
-                             {"url": self.receiver.url, "enabled_events": ["*"],
-                              "description": "paykeep demo"},
-                             show=("id", "url", "enabled_events", "status"))
+        endpoint = self.create_webhook_endpoint(
+            {"url": self.receiver.url, "enabled_events": ["*"], "description": "paykeep demo"},
+            show=("id", "url", "enabled_events", "status"))
         self.receiver.secret = endpoint["secret"]
         self.endpoint_id = endpoint["id"]
 
         self.title("Create a customer", "Cards are saved to a customer (POST /v1/customers).")
-        self.customer = self.call("POST", "/v1/customers",
-                                  {"email": "jenny.rosen@example.com", "name": "Jenny Rosen"},
-                                  show=("id", "email", "name"))
+        self.customer = self.create_customer({"email": "jenny.rosen@example.com", "name": "Jenny Rosen"},
+                                             show=("id", "email", "name"))
         cus = self.customer["id"]
 
         self.title("Save a card (frictionless)",
                    "The seed's SetupIntent: create and confirm with the card data in one request.")
-        plain = self.call("POST", "/v1/setup_intents", self._setup_body(cus, FRICTIONLESS_CARD),
-                          show=("id", "status", "payment_method", "next_action"))
+        plain = self.create_setup_intent(self._setup_body(cus, FRICTIONLESS_CARD),
+                                         show=("id", "status", "payment_method", "next_action"))
         self.webhook("setup_intent.succeeded", plain["id"])
 
         self.title("Save a card that needs 3-D Secure",
                    "The issuer wants the cardholder: the SetupIntent waits in requires_action with a "
                    "challenge URL.")
-        seti = self.call("POST", "/v1/setup_intents", self._setup_body(cus, CHALLENGE_CARD),
-                         show=("id", "status", "next_action"))
+        seti = self.create_setup_intent(self._setup_body(cus, CHALLENGE_CARD),
+                                        show=("id", "status", "next_action"))
         if seti["status"] != "requires_action":
             raise DemoFailed(f"expected requires_action, got {seti['status']}")
 
         self.title("Complete the challenge",
                    "The cardholder answers the bank's page and is sent back to return_url (no browser "
                    "needed here).")
-        self.challenge(seti["next_action"]["challenge_redirect"]["url"])
+        self.challenge(self.challenge_url(seti))
         self.webhook("setup_intent.succeeded", seti["id"])
-        seti = self.api.get(f"/v1/setup_intents/{seti['id']}").json()
+        seti = self.retrieve_setup_intent(seti["id"])
 
         self.title("List the saved cards",
                    "GET /v1/customers/{id}/payment_methods: what you can charge later.")
-        listed = self.call("GET", f"/v1/customers/{cus}/payment_methods", show=("object", "has_more"))
+        listed = self.list_payment_methods(cus, show=("object", "has_more"))
         self.cards = listed["data"]
         for card in self.cards:
             self.console.print(f"   {card['id']}  {card['card']['brand']} •••• {card['card']['last4']}")
@@ -302,8 +379,10 @@ class Demo:
                    "The guide's step 4 with off_session: false (the customer is at checkout).")
         self._pay(cus, plain["payment_method"], off_session=False)
 
+        self.more_steps()
+
         self.title("Clean up", "Delete the demo's webhook endpoint.")
-        self.call("DELETE", f"/v1/webhook_endpoints/{self.endpoint_id}", show=("id", "deleted"))
+        self.delete_webhook_endpoint(self.endpoint_id, show=("id", "deleted"))
 
     def _setup_body(self, customer: str, number: str) -> dict[str, Any]:
         card = {"exp_month": "04", "exp_year": "2034", "number": number, "cvc": "022", "name": "XX XXX"}
@@ -312,13 +391,13 @@ class Demo:
                 "usage": "on_session", "return_url": RETURN_URL}
 
     def _pay(self, customer: str, pm: str, *, off_session: bool) -> None:
-        pi = self.call("POST", "/v1/payment_intents", {
-            "amount": 2500, "currency": "USD", "confirm": True, "off_session": off_session,
+        pi = self.create_payment_intent({
+            "amount": 2500, "currency": self.currency, "confirm": True, "off_session": off_session,
             "customer": customer, "payment_method": pm, "return_url": RETURN_URL,
         }, show=("id", "status", "amount", "currency", "amount_received", "latest_charge", "next_action"))
         if pi["status"] == "requires_action":
-            self.challenge(pi["next_action"]["challenge_redirect"]["url"])
-            pi = self.api.get(f"/v1/payment_intents/{pi['id']}").json()
+            self.challenge(self.challenge_url(pi))
+            pi = self.retrieve_payment_intent(pi["id"])
         self.payments.append(pi)
         self.webhook("payment_intent.succeeded", pi["id"])
 
@@ -331,9 +410,10 @@ class Demo:
         for card in self.cards:
             table.add_row("Saved card", f"{card['id']}  {card['card']['brand']} •••• {card['card']['last4']}")
         for pi in self.payments:
-            amount = format_amount(pi["amount"], pi["currency"])
+            amount = format_amount(pi["amount"], pi["currency"].upper())
             table.add_row("Payment",
                           f"{pi['id']}  {amount}  {pi['status']}  off_session={pi.get('off_session')}")
+        self.more_rows(table)
         counts: dict[str, int] = {}
         for event in self.receiver.verified():
             counts[event["type"]] = counts.get(event["type"], 0) + 1
@@ -343,15 +423,30 @@ class Demo:
         self.console.print(table)
 
 
-def run_demo(base_url: str | None, key: str | None, console: Console | None = None) -> int:
-    """Exit status: 0 when every step answered as the guide says."""
+DIALECTS = ("wooshpay", "stripe")
+
+
+def run_demo(base_url: str | None, key: str | None, console: Console | None = None,
+             dialect: str = "wooshpay") -> int:
+    """Exit status: 0 when every step answered as the guide says. `dialect`: one of DIALECTS (the caller
+    has checked it)."""
     console = console or Console()
-    receiver = WebhookReceiver()
+    if dialect == "stripe":
+        try:
+            from paykeep.demo import stripe_sdk
+        except ImportError as exc:
+            console.print("[red]demo failed:[/red] --dialect stripe needs the official `stripe` Python "
+                          f"package (pip install stripe==16.1.0): {exc}")
+            return 1
+        receiver = WebhookReceiver(header="Stripe-Signature", verify=stripe_sdk.verify_stripe)
+    else:
+        receiver = WebhookReceiver()
     try:
-        with _target(console, base_url, key) as (url, secret_key):
+        with _target(console, base_url, key, dialect) as (url, secret_key):
             console.print(f"paykeep demo against [bold]{url}[/bold]; webhooks to {receiver.url}")
-            with httpx.Client(base_url=url, auth=(secret_key, ""), timeout=30) as api:
-                demo = Demo(console, api, receiver)
+            if dialect != "wooshpay":
+                console.print(f"Every request asks for the {dialect} dialect ({DIALECT_HEADER}: {dialect}).")
+            with _demo(console, url, secret_key, receiver, dialect) as demo:
                 try:
                     demo.run()
                 finally:
@@ -374,11 +469,25 @@ def run_demo(base_url: str | None, key: str | None, console: Console | None = No
 
 
 @contextmanager
-def _target(console: Console, base_url: str | None, key: str | None) -> Iterator[tuple[str, str]]:
+def _demo(console: Console, url: str, secret_key: str, receiver: WebhookReceiver,
+          dialect: str) -> Iterator[Demo]:
+    if dialect == "stripe":
+        from paykeep.demo.stripe_sdk import StripeDemo
+
+        yield StripeDemo(console, url, secret_key, receiver)
+        return
+    with httpx.Client(base_url=url, auth=(secret_key, ""), timeout=30,
+                      headers={DIALECT_HEADER: dialect}) as api:
+        yield Demo(console, api, receiver)
+
+
+@contextmanager
+def _target(console: Console, base_url: str | None, key: str | None,
+            dialect: str = "wooshpay") -> Iterator[tuple[str, str]]:
     if base_url:
         if not key:
             raise DemoFailed("--base-url needs --key (a test secret key, sk_test_…)")
         yield base_url.rstrip("/"), key
         return
-    with own_server(console) as target:
+    with own_server(console, dialect) as target:
         yield target
