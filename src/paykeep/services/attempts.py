@@ -30,6 +30,7 @@ from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.services import challenges, payment_methods
+from paykeep.services.accounts import account_dialect
 from paykeep.services.challenges import start_challenge
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
@@ -46,6 +47,7 @@ class Attempt(Generic[I]):
     payment_method: PaymentMethod
     cvc: Cvc | None = None
     authenticated: bool = False  # the cardholder has just passed a challenge for this attempt
+    use_stripe_sdk: bool = False  # asked for by the confirm: in the Stripe dialect, a challenge comes as such
 
 
 class IntentFlow(Protocol[I]):
@@ -120,11 +122,13 @@ def _challenge(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> dict[s
     return_url = intent.return_url
     if not return_url and ctx.caller.dialect is not Dialect.STRIPE:
         raise ParameterMissing("return_url", flow.return_url_missing)
+    sdk = not return_url or (attempt.use_stripe_sdk and ctx.caller.dialect is Dialect.STRIPE)
     amount, currency = flow.challenge_amount(intent)
+    # a use_stripe_sdk challenge has no page to go back to: answered, it says so (the client reads the intent)
     url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent.id,
-                          payment_method_id=attempt.payment_method.id, return_url=return_url or "",
-                          amount=amount, currency=currency)
-    if not return_url:
+                          payment_method_id=attempt.payment_method.id,
+                          return_url="" if sdk else str(return_url), amount=amount, currency=currency)
+    if sdk:
         return {"type": "use_stripe_sdk",
                 "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url}}
     return {"type": "challenge_redirect", "challenge_redirect": {"url": url, "return_url": return_url}}
@@ -156,7 +160,9 @@ def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | 
     redirect_status). A refused answer changes nothing."""
     with deps.begin(write=False) as uow:  # whose challenge it is: the transaction below is that account's
         found = challenges.find(uow, deps, token)
-    caller = Caller(account_id=found["account_id"], livemode=found["livemode"], request_id=request_id)
+        dialect = account_dialect(uow, found["account_id"])  # what it makes takes the account's id form
+    caller = Caller(account_id=found["account_id"], livemode=found["livemode"], request_id=request_id,
+                    dialect=dialect)
     with transaction(deps, caller) as ctx:
         challenge = challenges.record_answer(ctx.uow, deps, token, outcome)
         try:

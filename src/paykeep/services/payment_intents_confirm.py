@@ -72,7 +72,8 @@ def confirm_loaded(ctx: Context, intent: PaymentIntent, params: PaymentIntentCon
             "`payment_method` or `payment_method_data`.",
         )
     pm = payment_methods.usable_payment_method(ctx, intent.payment_method, customer_id=intent.customer)
-    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc))
+    sdk = bool(params.use_stripe_sdk)
+    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc, use_stripe_sdk=sdk))
 
 
 def _apply_confirm_params(

@@ -156,7 +156,8 @@ def _confirm(ctx: Context, intent: SetupIntent, params: Confirmable) -> SetupInt
         pm, cvc = _payment_method_from(ctx, intent, params, required=True)
     except CardError as err:  # the card failed its form checks: this attempt fails like a decline
         return _fail(ctx, FLOW.begin(intent, authenticated=False), err, None)
-    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc))
+    sdk = bool(getattr(params, "use_stripe_sdk", None))
+    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc, use_stripe_sdk=sdk))
 
 
 def _payment_method_from(ctx: Context, intent: SetupIntent, params: Confirmable,

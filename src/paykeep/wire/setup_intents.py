@@ -48,6 +48,7 @@ class _Confirmable(ExpandParams):
     payment_method_data: PaymentMethodData | None = None
     payment_method_options: PaymentMethodOptions | None = None
     return_url: str | None = Field(None, max_length=2048)
+    use_stripe_sdk: bool | None = None  # Stripe dialect: a challenge as next_action use_stripe_sdk
     usage: Usage | None = None
 
     @field_validator("return_url")
