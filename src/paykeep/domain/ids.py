@@ -67,6 +67,12 @@ def prefix_of(object_id: str) -> str:
     return object_id.split("_", 1)[0] if "_" in object_id else ""
 
 
+def dialect_of(object_id: str) -> Dialect:
+    """The dialect whose form an id has: Stripe's (19 digits + 5 base-62 characters) or WooshPay's."""
+    rest = object_id.partition("_")[2]
+    return Dialect.STRIPE if len(rest) == 19 + STRIPE_SUFFIX_LENGTH else Dialect.WOOSHPAY
+
+
 def looks_like(object_id: object, prefix: str) -> bool:
     if not isinstance(object_id, str) or not object_id.startswith(prefix + "_"):
         return False

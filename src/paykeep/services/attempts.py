@@ -26,11 +26,11 @@ from paykeep.domain.cards import Cvc
 from paykeep.domain.challenges import ChallengeOutcome, ChallengeUnavailable
 from paykeep.domain.dialects import Dialect
 from paykeep.domain.errors import CardError, InvalidRequest, ParameterMissing, ResourceMissing
+from paykeep.domain.ids import dialect_of
 from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.services import challenges, payment_methods
-from paykeep.services.accounts import account_dialect
 from paykeep.services.challenges import start_challenge
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
@@ -160,7 +160,8 @@ def answer_challenge(deps: Deps, token: str, outcome: str, *, request_id: str | 
     redirect_status). A refused answer changes nothing."""
     with deps.begin(write=False) as uow:  # whose challenge it is: the transaction below is that account's
         found = challenges.find(uow, deps, token)
-        dialect = account_dialect(uow, found["account_id"])  # what it makes takes the account's id form
+    # what the answer makes (a charge, events) takes the id form of the intent the challenge is for
+    dialect = dialect_of(found["intent_id"])
     caller = Caller(account_id=found["account_id"], livemode=found["livemode"], request_id=request_id,
                     dialect=dialect)
     with transaction(deps, caller) as ctx:

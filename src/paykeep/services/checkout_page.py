@@ -19,6 +19,7 @@ from paykeep.domain.cards import brand_of, check_cvc, check_expiry, check_number
 from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.checkout_sessions import CheckoutSessionStatus as Status
 from paykeep.domain.errors import CardError, PaykeepError
+from paykeep.domain.ids import dialect_of
 from paykeep.services import checkout_sessions, setup_intents
 from paykeep.services.accounts import account_name
 from paykeep.services.common import load
@@ -81,8 +82,9 @@ def csrf_ok(deps: Deps, session_id: str, token: str) -> bool:
 
 
 def _caller(session: CheckoutSession) -> Caller:
-    # Not an API request: events caused by the hosted page have request.id null.
-    return Caller(account_id=session.account_id, livemode=session.livemode)
+    # Not an API request: events caused by the hosted page have request.id null; what it makes takes the id
+    # form of the session (the dialect it was created in).
+    return Caller(account_id=session.account_id, livemode=session.livemode, dialect=dialect_of(session.id))
 
 
 def _locate(deps: Deps, uow: UnitOfWork, hosted_id: str, key: str) -> CheckoutSession | None:
