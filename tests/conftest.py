@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,10 @@ _STORAGE_FIXTURES = {"server", "fresh_server", "api", "database_url"}
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "storage: touches a database; runs on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself (files, pragmas); not on PostgreSQL")
+    # scripts/test stops a pass it runs in the background with SIGINT, so that pytest tears its servers down
+    # and drops its databases. A shell may have started it with SIGINT ignored, which Python keeps.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -18,9 +18,25 @@ from support.databases import drop_database, new_database_url
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port no other process is handed for about a minute, which a server binding it with
+    SO_REUSEADDR (`paykeep serve`, http.server) can take at once.
+
+    A port that was merely free when asked can be handed to someone else (another test pass running at the
+    same time, another suite on the machine, this process's next call) before our server binds it, which
+    takes seconds while `paykeep init` runs. So the port is parked in TIME_WAIT: a connection to it is
+    accepted and closed from its side. The kernel then picks it for no `bind(("127.0.0.1", 0))` until the
+    TIME_WAIT ends (60 s on Linux), while a bind with SO_REUSEADDR to that port succeeds. Connecting to it
+    meanwhile is refused, as to any port nobody listens on."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the TIME_WAIT left must allow it
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        with socket.create_connection(address, timeout=5) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # this side closes first, so the TIME_WAIT is on (127.0.0.1, port)
+            client.recv(1)  # the FIN: then the client's close finishes the handshake at once
+        return int(address[1])
 
 
 class PaykeepServer:
