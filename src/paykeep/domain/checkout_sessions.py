@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from paykeep.domain.entity import Entity
 from paykeep.domain.errors import ParameterInvalid, UnexpectedState
+from paykeep.domain.ids import looks_like
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
 LIFETIME_MS = 24 * 3600 * 1000  # WooshPay and Stripe: a session expires 24 hours after it was created
@@ -73,6 +74,7 @@ class CheckoutSession(Entity):
     client_reference_id: str | None = None
     payment_method_types: list[str] = field(default_factory=lambda: ["card"])
     completed_at: int | None = None  # Unix ms
+    test_clock: str | None = None  # its customer's test clock: its times are the clock's
 
     def expired(self) -> CheckoutSession:
         """open -> expired (else 400 checkout_session_unexpected_state)."""
@@ -94,11 +96,11 @@ def hosted_id(session_id: str, livemode: bool) -> str:
 
 
 def parse_hosted_id(value: str) -> tuple[str, bool] | None:
-    """`cs_test_<digits>` -> (`cs_<digits>`, False); None when it is not a hosted id."""
+    """`cs_test_<digits>` -> (`cs_<digits>`, False) (the digits with a Stripe-dialect id's 5 base-62
+    characters after them, too); None when it is not a hosted id."""
     for prefix, livemode in (("cs_test_", False), ("cs_live_", True)):
-        digits = value[len(prefix):]
-        if value.startswith(prefix) and len(digits) == 19 and digits.isdigit():
-            return "cs_" + digits, livemode
+        if value.startswith(prefix) and looks_like("cs_" + value[len(prefix):], "cs"):
+            return "cs_" + value[len(prefix):], livemode
     return None
 
 
