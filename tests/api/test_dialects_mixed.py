@@ -341,9 +341,6 @@ def test_created_filters_are_read_in_the_dialects_unit(world: World, kind: str) 
     assert filtered("wooshpay", **{"created[lt]": seconds}) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: wire/dialects.in_stored_units turns "
-                   "created[lte]=s / created[gt]=s / created=s into s*1000 (the second's first ms); remove "
-                   "this marker with the fix")
 def test_stripe_created_bounds_include_the_second_an_object_shows(world: World) -> None:
     """In the Stripe dialect an object shows `created` in whole seconds; a filter on that same value treats
     it as Stripe does: `lte`/`=` include the object, `gt` leaves it out (its ms are within that second)."""

@@ -79,7 +79,11 @@ def test_time_inputs_are_read_in_the_dialects_unit() -> None:
     stored = in_stored_units(params, Dialect.STRIPE)
     assert stored.created == CreatedFilter(gte=1_700_000_000_000, lt=1_700_000_100_000)
     assert in_stored_units(params, Dialect.WOOSHPAY) is params
-    assert in_stored_units(CustomerList(created=5), Dialect.STRIPE).created == 5000
+    # a second stands for all of its milliseconds
+    bounds = CustomerList(created=CreatedFilter(lte=5, gt=3))
+    assert in_stored_units(bounds, Dialect.STRIPE).created == CreatedFilter(lte=5999, gt=3999)
+    exact = in_stored_units(CustomerList(created=5), Dialect.STRIPE)
+    assert exact.created == CreatedFilter(gte=5000, lte=5999)
 
 
 def test_ids_in_each_form_sort_together_by_time() -> None:

@@ -14,6 +14,7 @@ envelopes alike; `metadata` values are the merchant's own and are never touched.
 
 from __future__ import annotations
 
+import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -95,8 +96,13 @@ def in_stored_units(params: P, dialect: Dialect) -> P:
             continue
         value = getattr(params, name)
         if isinstance(value, int) and not isinstance(value, bool):
-            changes[name] = value * 1000
+            # a filter's `created=<s>` is that whole second; a time given to be set is its first ms
+            filters = CreatedFilter in typing.get_args(type(params).model_fields[name].annotation)
+            ms = value * 1000
+            changes[name] = CreatedFilter(gte=ms, lte=ms + 999) if filters else ms
         elif isinstance(value, CreatedFilter):
-            changes[name] = value.model_copy(update={op: v * 1000 for op, v in value.model_dump().items()
-                                                     if v is not None})
+            # a second stands for all of its ms: `lte` and `gt` reach its last one
+            changes[name] = value.model_copy(update={
+                op: v * 1000 + (999 if op in ("lte", "gt") else 0)
+                for op, v in value.model_dump().items() if v is not None})
     return params.model_copy(update=changes) if changes else params
