@@ -538,6 +538,33 @@ class FakeSignInAttemptRows(FakeRows):
                 del self._rows[key]
 
 
+class FakeRequestLogRows(FakeRows):
+    """Request logs: `object_id` filters on the record's `object_ids`; duplicates are skipped, as the
+    database's ON CONFLICT DO NOTHING does."""
+
+    def _select(self, scope: Scope | None, filters: Mapping[str, Any]) -> list[Row]:
+        rest = dict(filters)
+        object_id = rest.pop("object_id", None)
+        rows = super()._select(scope, rest)
+        return rows if object_id is None else [r for r in rows if object_id in r["object_ids"].split()]
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if row["id"] not in self._rows:
+                self.insert(row)
+
+    def any_before(self, created_ms: int) -> bool:
+        return any(r["created"] < created_ms for r in self._rows.values())
+
+    def purge_before(self, created_ms: int, limit: int) -> int:
+        self.store.check_write(self.name)
+        old = sorted((r for r in self._rows.values() if r["created"] < created_ms),
+                     key=lambda r: r["created"])
+        for row in old[:limit]:
+            del self._rows[row["id"]]
+        return len(old[:limit])
+
+
 class FakeIdempotencyRows(FakeRows):
     """Keyed by (account_id, livemode, key), as the idempotency_keys table."""
 
@@ -616,6 +643,7 @@ class FakeUnitOfWork:
                                                                        FakeDashboardSessionRows)
         self.dashboard_sign_in_attempts: FakeSignInAttemptRows = store.rows("dashboard_sign_in_attempts",
                                                                             FakeSignInAttemptRows)
+        self.request_logs: FakeRequestLogRows = store.rows("request_logs", FakeRequestLogRows)
 
     @property
     def dialect(self) -> str:

@@ -120,6 +120,12 @@ class SignInAttemptRows(Rows, Protocol):
     def delete_before(self, cutoff_ms: int, succeeded_before: int | None = None) -> None: ...
 
 
+class RequestLogRows(Rows, Purgeable, Protocol):
+    """Request logs (services/request_logs.py); filters also take `object_id` (a record naming that id)."""
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: a repository per table (adapters/db/unit_of_work.py implements it)."""
 
@@ -163,6 +169,8 @@ class UnitOfWork(Protocol):
     def dashboard_sessions(self) -> DashboardSessionRows: ...
     @property
     def dashboard_sign_in_attempts(self) -> SignInAttemptRows: ...
+    @property
+    def request_logs(self) -> RequestLogRows: ...
 
 
 class Clock(Protocol):

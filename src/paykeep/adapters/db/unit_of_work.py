@@ -18,6 +18,7 @@ from paykeep.adapters.db.repositories import (
     dashboard_sign_in_attempts,
     events,
     idempotency_keys,
+    request_logs,
     webhook_attempts,
     webhook_deliveries,
 )
@@ -128,3 +129,7 @@ class SqlUnitOfWork:
     @cached_property
     def dashboard_sign_in_attempts(self) -> dashboard_sign_in_attempts.Repository:
         return dashboard_sign_in_attempts.Repository(self.conn, _T["dashboard_sign_in_attempts"])
+
+    @cached_property
+    def request_logs(self) -> request_logs.Repository:
+        return request_logs.Repository(self.conn, _T["request_logs"])
