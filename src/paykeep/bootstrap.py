@@ -219,8 +219,12 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     background = runtime.settings.run_worker if run_background is None else run_background
     rate = float(os.environ.get("PAYKEEP_RATE_LIMIT", "0") or 0)
+    from paykeep.services import request_logs  # every /v1 request recorded, unless PAYKEEP_REQUEST_LOGS=0
+
+    request_log = request_logs.RequestLog(runtime.deps) if request_logs.enabled() else None
     app = create_web_app(runtime.deps, rate_limit=rate, fast_path=runtime.settings.fast_path,
-                         extras={"runtime": runtime, "metrics_token": runtime.settings.metrics_token})
+                         extras={"runtime": runtime, "metrics_token": runtime.settings.metrics_token,
+                                 "request_log": request_log})
     from paykeep.web import metrics
 
     metrics.instrument(app, runtime.db)
@@ -229,6 +233,8 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(release_orphaned_keys, runtime)
         stops = []
+        if request_log is not None:  # its flusher (stopped last: it writes what is left)
+            stops.append(await request_log.start())
         if background:
             for start in background_tasks(runtime):
                 stops.append(await start(runtime))

@@ -54,6 +54,8 @@ class FrontDoor:
         header = (b"request-id", request_id.encode())
         started = time.perf_counter()
         status = 0  # until the response starts
+        request_log: Any = getattr(state, "request_log", None)  # services/request_logs.py; None: off
+        logged = request_log.begin(scope) if request_log is not None else None  # None: not recorded
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -63,6 +65,8 @@ class FrontDoor:
                 version = request_state.get("stripe_version")  # set by auth for a Stripe-dialect request
                 if version is not None:
                     message["headers"].append((b"stripe-version", version.encode("latin-1", "replace")))
+            elif logged is not None:
+                logged.body(message)
             await send(message)
 
         metrics = getattr(state, "request_metrics", None)
@@ -90,6 +94,8 @@ class FrontDoor:
             if metrics is not None:
                 metrics.finished(scope, status, seconds)
             log_request(scope["method"], scope["path"], status, seconds * 1000, request_id)
+            if logged is not None:
+                request_log.finish(logged, scope, status, seconds, request_id)
 
     # -- the short way ------------------------------------------------------------------------------
     def _api_target(self, scope: Scope) -> Target | None:

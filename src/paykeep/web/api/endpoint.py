@@ -47,6 +47,7 @@ class ApiRequest:
         self.allow_publishable = allow_publishable
         self._caller: Caller | None = None
         self.request_id: str = request.state.request_id
+        request.scope["state"]["raw_params"] = raw  # for the request log (services/request_logs.py)
 
     # -- who ---------------------------------------------------------------------------------------
     @property
@@ -57,8 +58,10 @@ class ApiRequest:
         return self._caller
 
     def _authenticate_in(self, uow: UnitOfWork) -> Caller:
-        return authenticate(self.request, uow, self.deps, self.request_id,
-                            allow_publishable=self.allow_publishable)
+        caller = authenticate(self.request, uow, self.deps, self.request_id,
+                              allow_publishable=self.allow_publishable)
+        self.request.scope["state"]["caller"] = caller  # the request log's account and mode
+        return caller
 
     # -- what --------------------------------------------------------------------------------------
     def params(self, model: type[P]) -> P:
