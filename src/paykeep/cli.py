@@ -468,6 +468,11 @@ def demo(
     raise typer.Exit(run_demo(base_url, key, dialect=chosen))
 
 
+from paykeep import cli_logs  # noqa: E402 - its commands join `app` here
+
+cli_logs.register(app)
+
+
 def main() -> None:
     """Every command's failures in one place: what the user can fix is one line on stderr and exit status 2
     (no traceback; PAYKEEP_DEBUG=1 shows one); Ctrl-C, once or twice, exits quietly."""
