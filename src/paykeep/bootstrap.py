@@ -228,6 +228,11 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
     from paykeep.web import metrics
 
     metrics.instrument(app, runtime.db)
+    helpers_token = test_helpers_token()
+    if helpers_token is not None:  # serve --test-helpers: POST /v1/test_helpers/accounts (docs/decisions.md)
+        from paykeep.web.api import test_helpers
+
+        test_helpers.install(app, helpers_token)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -250,6 +255,14 @@ def create_app(runtime: Runtime, *, run_background: bool | None = None) -> FastA
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def test_helpers_token() -> str | None:
+    """The token of POST /v1/test_helpers/accounts when PAYKEEP_TEST_HELPERS=1 (`serve --test-helpers` sets it
+    and PAYKEEP_TEST_HELPERS_TOKEN, making one if unset); None: the path does not exist (404)."""
+    if os.environ.get("PAYKEEP_TEST_HELPERS", "").strip().lower() not in ("1", "true", "on", "yes"):
+        return None
+    return os.environ.get("PAYKEEP_TEST_HELPERS_TOKEN", "").strip() or None
 
 
 def describe_failure(exc: BaseException) -> str | None:

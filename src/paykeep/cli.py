@@ -173,6 +173,10 @@ def serve(
         help="Proxies (comma-separated addresses/CIDRs, or *) whose X-Forwarded-For/-Proto are believed; "
              "default: nobody (PAYKEEP_FORWARDED_ALLOW_IPS)")] = None,
     dialect: DialectOpt = None,
+    test_helpers: Annotated[bool, typer.Option(
+        "--test-helpers", help="Open POST /v1/test_helpers/accounts (fresh accounts for test suites, "
+                               "behind a token it prints; never on a live deployment) "
+                               "(PAYKEEP_TEST_HELPERS=1)")] = False,
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) webhook delivery.
 
@@ -192,6 +196,7 @@ def serve(
     output = keys.as_dict()
     output["dashboard"] = bootstrap.dashboard_login(runtime)
     _print_keys(output, created=keys.created)
+    cli_accounts.open_test_helpers(test_helpers, settings.base_url)  # --test-helpers: token in the env
     sock = _bind(host, port)  # a port in use: one line and exit 2, before anything says "listening"
     Console().print(f"paykeep listening on [bold]{settings.base_url}[/bold] (API at {settings.base_url}/v1)")
     slots = _cpu_slots() if pin_cpus else None
@@ -471,6 +476,11 @@ def demo(
 from paykeep import cli_logs  # noqa: E402 - its commands join `app` here
 
 cli_logs.register(app)
+
+
+from paykeep import cli_accounts  # noqa: E402 - `accounts create`, serve --test-helpers (issue 16)
+
+cli_accounts.register(app)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The account and its API keys: created by `paykeep init`, looked up by keyed hash on every request."""
+"""Accounts and their API keys: the first created by `paykeep init`, more by `paykeep accounts create` and the
+test helpers (the test kit, issue 16); keys looked up by keyed hash on every request."""
 
 from __future__ import annotations
 
@@ -24,15 +25,19 @@ class AccountKeys:
     account_id: str
     keys: dict[tuple[str, bool], str]  # (kind, livemode) -> key
     created: bool
+    dialect: str | None = None  # the account's default dialect (create_account says it)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        output: dict[str, Any] = {
             "account": self.account_id,
             "test": {"secret_key": self.keys[("secret", False)],
                      "publishable_key": self.keys[("publishable", False)]},
             "live": {"secret_key": self.keys[("secret", True)],
                      "publishable_key": self.keys[("publishable", True)]},
         }
+        if self.dialect is not None:
+            output["dialect"] = self.dialect
+        return output
 
 
 def _new_key(kind: str, livemode: bool) -> str:
@@ -64,22 +69,48 @@ def issue_key(uow: UnitOfWork, deps: Deps, account_id: str, kind: str, livemode:
     return raw
 
 
+def first_account(uow: UnitOfWork) -> dict[str, Any] | None:
+    """The account `paykeep init` made: the oldest (ids sort by time), whatever other accounts were made since
+    (`paykeep accounts create`, POST /v1/test_helpers/accounts). `init`, `account show/set`, the dashboard's
+    administrator and `reveal_keys` mean this one."""
+    first_id = uow.accounts.minimum(None, "id")
+    return uow.accounts.get_by_id(first_id) if first_id is not None else None
+
+
 def ensure_account(deps: Deps, name: str = "paykeep test merchant",
                    dialect: Dialect | None = None) -> AccountKeys:
     """`paykeep init`: create the account and its four keys once; afterwards return the same keys.
     `dialect` (init/serve --dialect, PAYKEEP_DIALECT), when given, becomes the account's default."""
     with deps.begin(write=True) as uow:
-        accounts = uow.accounts.find(None, limit=1)
-        if accounts:
-            account_id = accounts[0]["id"]
-            if dialect is not None and accounts[0]["dialect"] != dialect.value:
+        first = first_account(uow)
+        if first is not None:
+            account_id = first["id"]
+            if dialect is not None and first["dialect"] != dialect.value:
                 uow.accounts.update(account_id, {"dialect": dialect.value})
             return AccountKeys(account_id, _reveal(uow, deps, account_id), created=False)
-        account_id = deps.ids.new("acct")
-        uow.accounts.insert({"id": account_id, "name": name, "created": deps.clock.now_ms(),
-                             "dialect": (dialect or DEFAULT_DIALECT).value})
-        keys = {(kind, live): issue_key(uow, deps, account_id, kind, live) for kind, live in KEY_KINDS}
-        return AccountKeys(account_id, keys, created=True)
+        created = _create(uow, deps, name, dialect or DEFAULT_DIALECT)
+        return AccountKeys(created.account_id, created.keys, created=True)
+
+
+def create_account(deps: Deps, name: str | None = None, dialect: Dialect | None = None) -> AccountKeys:
+    """A further account, isolated from every other (its own customers, events, webhook endpoints), with its
+    own four keys: `paykeep accounts create`, POST /v1/test_helpers/accounts, the pytest plugin's
+    `paykeep_account`. Its default dialect is `dialect`, else that of the first account (else WooshPay's).
+    One write transaction (four keyed hashes and seals: a few milliseconds). On a database without any
+    account yet it becomes the first."""
+    with deps.begin(write=True) as uow:
+        if dialect is None:
+            first = first_account(uow)
+            dialect = Dialect(first["dialect"]) if first is not None else DEFAULT_DIALECT
+        return _create(uow, deps, name or "paykeep test account", dialect)
+
+
+def _create(uow: UnitOfWork, deps: Deps, name: str, dialect: Dialect) -> AccountKeys:
+    account_id = deps.ids.new("acct")
+    uow.accounts.insert({"id": account_id, "name": name[:200], "created": deps.clock.now_ms(),
+                         "dialect": dialect.value})
+    keys = {(kind, live): issue_key(uow, deps, account_id, kind, live) for kind, live in KEY_KINDS}
+    return AccountKeys(account_id, keys, created=True, dialect=dialect.value)
 
 
 def account_dialect(uow: UnitOfWork, account_id: str) -> Dialect:
@@ -91,10 +122,10 @@ def account_dialect(uow: UnitOfWork, account_id: str) -> Dialect:
 def account_settings(deps: Deps) -> dict[str, Any]:
     """`paykeep account show`: the account's id, name and default dialect."""
     with deps.begin(write=False) as uow:
-        found = uow.accounts.find(None, limit=1)
-    if not found:
+        found = first_account(uow)
+    if found is None:
         raise AuthenticationFailed("No account yet: run `paykeep init` first.")
-    return {"account": found[0]["id"], "name": found[0]["name"], "dialect": found[0]["dialect"]}
+    return {"account": found["id"], "name": found["name"], "dialect": found["dialect"]}
 
 
 def set_dialect(deps: Deps, dialect: Dialect, account_id: str | None = None) -> str:
@@ -102,10 +133,10 @@ def set_dialect(deps: Deps, dialect: Dialect, account_id: str | None = None) -> 
     account's id. Requests without a Paykeep-Dialect header see it from their next request on."""
     with deps.begin(write=True) as uow:
         if account_id is None:
-            found = uow.accounts.find(None, limit=1)
-            if not found:
+            found = first_account(uow)
+            if found is None:
                 raise AuthenticationFailed("No account yet: run `paykeep init` first.")
-            account_id = found[0]["id"]
+            account_id = found["id"]
         uow.accounts.update(account_id, {"dialect": dialect.value})
         return account_id
 
@@ -177,10 +208,10 @@ def _expire(uow: UnitOfWork, deps: Deps, key_id: str, expires_in_ms: int) -> Non
 
 def reveal_keys(deps: Deps) -> AccountKeys | None:
     with deps.begin(write=False) as uow:
-        accounts = uow.accounts.find(None, limit=1)
-        if not accounts:
+        first = first_account(uow)
+        if first is None:
             return None
-        return AccountKeys(accounts[0]["id"], _reveal(uow, deps, accounts[0]["id"]), created=False)
+        return AccountKeys(first["id"], _reveal(uow, deps, first["id"]), created=False)
 
 
 def account_name(uow: UnitOfWork, account_id: str) -> str:
