@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from support import dialects
 from support.databases import drop_database, new_database_url
 
 
@@ -41,7 +42,11 @@ def free_port() -> int:
 
 class PaykeepServer:
     def __init__(self, tmp_dir: Path, *, env: dict[str, str] | None = None, worker: bool = True,
-                 db_url: str | None = None) -> None:
+                 db_url: str | None = None, dialect: str | None = None) -> None:
+        """`dialect` (`wooshpay` or `stripe`; else `env`'s PAYKEEP_DIALECT; else wooshpay) is the account's
+        default, given to `paykeep init` and `paykeep serve` as PAYKEEP_DIALECT. The test process's own
+        PAYKEEP_DIALECT is not passed on: the suite picks dialects with PAYKEEP_TEST_DIALECTS."""
+        self.dialect = dialects.check([dialect or (env or {}).get("PAYKEEP_DIALECT") or dialects.DEFAULT])[0]
         self.dir = tmp_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -59,6 +64,7 @@ class PaykeepServer:
             "PAYKEEP_WEBHOOK_TIMEOUT": "2",
             "PAYKEEP_SQLITE_SYNCHRONOUS": os.environ.get("PAYKEEP_SQLITE_SYNCHRONOUS", "NORMAL"),
             **(env or {}),
+            "PAYKEEP_DIALECT": self.dialect,
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.keys: dict[str, Any] = {}
@@ -76,7 +82,9 @@ class PaykeepServer:
             args.append("--no-worker")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, env=self.env, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        # 60 s, as tests/support/cluster.py: on a 2-core machine other work loads (load average 16),
+        # `paykeep serve` alone was seen taking 35 s from its first log line to "startup complete".
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"paykeep exited early:\n{self.log_path.read_text()}")
@@ -85,7 +93,8 @@ class PaykeepServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
-        raise RuntimeError("paykeep did not become healthy in 30 s")
+        self.stop()  # the fixture that called start() never reaches its teardown
+        raise RuntimeError(f"paykeep did not become healthy in 60 s:\n{self.logs()}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks run."""
