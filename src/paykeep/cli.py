@@ -483,6 +483,11 @@ from paykeep import cli_accounts  # noqa: E402 - `accounts create`, serve --test
 cli_accounts.register(app)
 
 
+from paykeep import cli_trigger  # noqa: E402 - `paykeep trigger EVENT` (issue 16)
+
+cli_trigger.register(app)
+
+
 def main() -> None:
     """Every command's failures in one place: what the user can fix is one line on stderr and exit status 2
     (no traceback; PAYKEEP_DEBUG=1 shows one); Ctrl-C, once or twice, exits quietly."""
