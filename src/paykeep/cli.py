@@ -488,6 +488,11 @@ from paykeep import cli_trigger  # noqa: E402 - `paykeep trigger EVENT` (issue 1
 cli_trigger.register(app)
 
 
+from paykeep import cli_listen  # noqa: E402 - `paykeep listen --forward-to URL` (issue 16)
+
+cli_listen.register(app)
+
+
 def main() -> None:
     """Every command's failures in one place: what the user can fix is one line on stderr and exit status 2
     (no traceback; PAYKEEP_DEBUG=1 shows one); Ctrl-C, once or twice, exits quietly."""
