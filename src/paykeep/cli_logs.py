@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -18,6 +18,26 @@ FOLLOW_LOOKBACK_MS = 10_000  # records reach the table up to a flush late, from 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(logs_app, name="logs")
+
+
+def _fail(message: str) -> NoReturn:
+    """As the other commands fail: one line on stderr, exit status 2 (paykeep.cli is not imported here: the
+    import graph has no cycle, tests/unit/test_import_graph.py)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _open_runtime(db: str | None, key_file: Path | None) -> Any:  # -> bootstrap.Runtime
+    from paykeep import bootstrap
+    from paykeep.config import Settings
+
+    try:
+        return bootstrap.build_runtime(Settings.from_env(database_url=db, key_file=key_file))
+    except Exception as exc:
+        described = bootstrap.describe_failure(exc)  # a missing or wrong master key, an unusable database
+        if described is None:
+            raise
+        _fail(described)
 
 
 def line(row: dict[str, Any]) -> str:
@@ -61,7 +81,6 @@ def tail(status: StatusOpt = None, path: PathOpt = None, object_id: ObjectOpt = 
          interval: IntervalOpt = 0.5, json_lines: JsonOpt = False, db: DbOpt = None,
          key_file: KeyFileOpt = None) -> None:
     """Print the last requests (oldest first), then with --follow each new one as it is recorded."""
-    from paykeep.cli import _fail, _open_runtime, _settings
     from paykeep.domain.errors import ParameterInvalid
     from paykeep.services import request_logs
 
@@ -71,13 +90,12 @@ def tail(status: StatusOpt = None, path: PathOpt = None, object_id: ObjectOpt = 
         wanted = request_logs.filters(status, path, object_id)
     except ParameterInvalid as exc:
         _fail(exc.message)
-        return
     if account:
         wanted["account_id"] = account.strip()
     if mode is not None:
         wanted["livemode"] = mode.strip().lower() == "live"
     show = as_json if json_lines else line
-    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
+    runtime = _open_runtime(db, key_file)
     try:
         rows = request_logs.recent(runtime.deps, None, limit, **wanted)
         for row in rows:

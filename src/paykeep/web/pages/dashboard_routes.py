@@ -14,6 +14,7 @@ from paykeep.web.pages.dashboard import (
     events,
     home,
     intents,
+    logs,
     objects,
     settings,
     webhooks,
@@ -39,7 +40,7 @@ def unknown_page(rest: str, dash: Page) -> Response:
 
 # In this order: the catch-all comes last.
 PAGE_ROUTERS = (auth.router, home.router, customers.router, intents.router, objects.router, webhooks.router,
-                events.router, api_keys.router, settings.router, _fallback)
+                events.router, api_keys.router, settings.router, logs.router, _fallback)
 router = APIRouter(include_in_schema=False)
 for _page_router in PAGE_ROUTERS:
     router.include_router(_page_router)

@@ -24,6 +24,7 @@ DETAIL_PAGES = {
     "ch": "/dashboard/objects/",
     "re": "/dashboard/objects/",
     "cs": "/dashboard/objects/",
+    "req": "/dashboard/logs/",  # web/pages/dashboard/logs.py: a request's log
 }
 
 
