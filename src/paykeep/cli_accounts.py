@@ -1,14 +1,15 @@
 """`paykeep accounts create`: a further, isolated account with its own four keys (the test kit, issue 16).
 
 The same service as POST /v1/test_helpers/accounts (services/accounts.create_account), on the local database:
-for scripts and CI jobs that share a database with `paykeep serve`, without the HTTP path being open."""
+for scripts and CI jobs that share a database with `paykeep serve`, without the HTTP path being open.
+Nothing here imports paykeep.cli (which imports this module): no import cycle."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -24,6 +25,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(accounts_app, name="accounts")
 
 
+def _fail(message: str) -> NoReturn:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print("[red]error:[/red]", escape(message), soft_wrap=True)  # as cli._fail
+    raise typer.Exit(2)
+
+
 @accounts_app.command("create")
 def accounts_create(
     name: Annotated[str | None, typer.Option("--name", help="The account's name")] = None,
@@ -37,11 +46,18 @@ def accounts_create(
 
     Run `paykeep init` first (it makes the database, the key and the first account, which stays the one
     `init`, `account show` and the dashboard mean)."""
-    from paykeep.cli import _checked_dialect, _open_runtime, _settings
+    from paykeep import bootstrap
+    from paykeep.config import Settings
+    from paykeep.domain.dialects import NAMES, parse_dialect
+    from paykeep.domain.errors import ParameterInvalid
     from paykeep.services import accounts
 
-    chosen = _checked_dialect(dialect) if dialect is not None else None
-    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
+    try:
+        chosen = parse_dialect(dialect, param="dialect") if dialect is not None else None
+    except ParameterInvalid:
+        _fail(f"unknown dialect {dialect!r}: use one of {', '.join(NAMES)}")
+    # a missing key or an unusable database: one line and exit 2, from cli.main (bootstrap.describe_failure)
+    runtime = bootstrap.build_runtime(Settings.from_env(database_url=db, key_file=key_file))
     try:
         output = accounts.create_account(runtime.deps, name=name, dialect=chosen).as_dict()
     finally:
