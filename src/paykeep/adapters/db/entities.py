@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
+import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -20,16 +22,25 @@ _KEY = ("id", "account_id", "livemode", "created")
 
 
 class _Mapping:
-    """How one entity class is read from a row: its field names and the converters of its enum fields."""
+    """How one entity class is read from a row: its field names and the converters of its enum fields.
+
+    `items(row)` picks the fields' values out of a row in one call (KeyError when the row lacks one); when
+    every field is an ordinary positional __init__ parameter, the entity is built from them positionally."""
 
     def __init__(self, entity: type[Entity]) -> None:
         hints = typing.get_type_hints(entity)
-        self.names = tuple(f.name for f in dataclasses.fields(entity))  # type: ignore[arg-type]
+        fields = dataclasses.fields(entity)  # type: ignore[arg-type]
+        self.names = tuple(f.name for f in fields)
         self.converters: dict[str, Callable[[Any], Any]] = {}
         for name in self.names:
             enum_type = _enum_of(hints[name])
             if enum_type is not None:
                 self.converters[name] = _converter(enum_type)
+        self.by_index = tuple((self.names.index(name), convert) for name, convert in self.converters.items())
+        parameters = inspect.signature(entity).parameters.values()
+        self.positional = len(self.names) > 1 and tuple(
+            p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD) == self.names
+        self.items = operator.itemgetter(*self.names)
 
 
 def _converter(enum_type: type[enum.Enum]) -> Callable[[Any], Any]:
@@ -59,6 +70,18 @@ def mapping_of(entity: type[Entity]) -> _Mapping:
 
 def to_entity(entity: type[E], row: Mapping[str, Any]) -> E:
     m = mapping_of(entity)
+    if m.positional:  # the usual case, a whole row: its values in field order, in one call
+        try:
+            picked = m.items(row)
+        except KeyError:
+            pass
+        else:
+            if not m.by_index:
+                return entity(*picked)
+            ordered = list(picked)
+            for i, convert in m.by_index:
+                ordered[i] = convert(ordered[i])
+            return entity(*ordered)
     values = {name: row[name] for name in m.names if name in row}
     for name, convert in m.converters.items():
         if name in values:
@@ -66,9 +89,30 @@ def to_entity(entity: type[E], row: Mapping[str, Any]) -> E:
     return entity(**values)
 
 
+class _Shape:
+    """An entity class's field names and a getter of all their values at once (what `to_row` reads)."""
+
+    def __init__(self, entity: type[Entity]) -> None:
+        self.names = tuple(f.name for f in dataclasses.fields(entity))  # type: ignore[arg-type]
+        getter = operator.attrgetter(*self.names)
+        self.values: Callable[[Entity], tuple[Any, ...]] = (
+            getter if len(self.names) > 1 else lambda item: (getter(item),))
+
+
+_SHAPES: dict[type[Entity], _Shape] = {}
+# Values stored as they are; any other type (an enum member among them) takes the per-value look.
+_PLAIN = frozenset({str, int, bool, float, type(None), dict, list, bytes})
+
+
 def to_row(item: Entity) -> dict[str, Any]:
-    """Field name -> value; enums are stored as their values."""
-    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in item.fields().items()}
+    """Field name -> value (`item.fields()`); enums are stored as their values."""
+    shape = _SHAPES.get(type(item))
+    if shape is None:
+        shape = _SHAPES[type(item)] = _Shape(type(item))
+    values = shape.values(item)
+    if _PLAIN.issuperset(map(type, values)):
+        return dict(zip(shape.names, values, strict=True))
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in zip(shape.names, values, strict=True)}
 
 
 def _json_copy(value: Any) -> Any:
@@ -95,7 +139,11 @@ class EntityRepository(Generic[E]):
         self._seen: dict[str, dict[str, Any]] = {}  # id -> the stored values this transaction knows
 
     def _remember(self, row: Mapping[str, Any]) -> None:
-        self._seen[row["id"]] = {k: _json_copy(v) for k, v in row.items()}
+        seen = dict(row)
+        for k, v in row.items():
+            if isinstance(v, (dict, list)):  # only JSON values need a copy; the rest are immutable
+                seen[k] = _json_copy(v)
+        self._seen[row["id"]] = seen
 
     def _many(self, rows: list[dict[str, Any]]) -> list[E]:
         for row in rows:
