@@ -41,6 +41,7 @@ from paykeep.domain.ids import IdFactory
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
+from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from paykeep.services.ports import Caller, Deps, Scope, UnitOfWork
 from paykeep.services.transactions import transaction
@@ -634,6 +635,7 @@ class FakeUnitOfWork:
         self.webhook_deliveries: FakeDeliveries = store.entities("webhook_deliveries", WebhookDelivery,
                                                                  FakeDeliveries)
         self.webhook_attempts: FakeAttempts = store.entities("webhook_attempts", WebhookAttempt, FakeAttempts)
+        self.test_clocks: FakeEntities[TestClock] = store.entities("test_clocks", TestClock)
         # plain rows
         self.accounts: FakeRows = store.rows("accounts")
         self.api_keys: FakeApiKeyRows = store.rows("api_keys", FakeApiKeyRows)

@@ -23,3 +23,4 @@ class Customer(Entity):
     shipping: dict[str, Any] | None = None
     invoice_settings: dict[str, Any] | None = None
     deleted: bool = False
+    test_clock: str | None = None  # the test clock it lives on (set at creation only)

@@ -141,6 +141,7 @@ class PaymentIntent(Entity):
     cancellation_reason: str | None = None
     canceled_at: int | None = None
     capture_before: int | None = None  # set while requires_capture
+    test_clock: str | None = None  # its customer's test clock: its times are the clock's
 
     def move(self, action: PaymentIntentAction, **changes: Any) -> PaymentIntent:
         """The intent after `action`: its status through the transition table (400

@@ -16,6 +16,7 @@ from paykeep.domain.events import DomainEvent, Event
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
+from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from paykeep.services.bus import EventBus
 
@@ -171,6 +172,8 @@ class UnitOfWork(Protocol):
     def dashboard_sign_in_attempts(self) -> SignInAttemptRows: ...
     @property
     def request_logs(self) -> RequestLogRows: ...
+    @property
+    def test_clocks(self) -> Entities[TestClock]: ...
 
 
 class Clock(Protocol):

@@ -30,6 +30,7 @@ from paykeep.domain.customers import Customer
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
+from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookEndpoint
 
 _T = metadata.tables
@@ -129,6 +130,10 @@ class SqlUnitOfWork:
     @cached_property
     def dashboard_sign_in_attempts(self) -> dashboard_sign_in_attempts.Repository:
         return dashboard_sign_in_attempts.Repository(self.conn, _T["dashboard_sign_in_attempts"])
+
+    @cached_property
+    def test_clocks(self) -> EntityRepository[TestClock]:
+        return EntityRepository(self._rows("test_clocks"), TestClock)
 
     @cached_property
     def request_logs(self) -> request_logs.Repository:

@@ -23,6 +23,7 @@ checkout_sessions = Table(
     Column("payment_method_types", JSON, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("completed_at", BigInteger, nullable=True),
+    Column("test_clock", String(40), nullable=True, index=True),  # its customer's test clock (0011)
     Index("ix_checkout_sessions_scope", "account_id", "livemode", "id"),
     Index("ix_checkout_sessions_due", "status", "expires_at"),
     Index("ix_checkout_sessions_setup_intent", "setup_intent"),

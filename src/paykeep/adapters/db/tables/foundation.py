@@ -84,6 +84,7 @@ customers = Table(
     Column("shipping", JSON, nullable=True),
     Column("invoice_settings", JSON, nullable=True),
     Column("deleted", Boolean, nullable=False, default=False),
+    Column("test_clock", String(40), nullable=True, index=True),  # its test clock (0011)
     Index("ix_customers_scope", "account_id", "livemode", "deleted", "id"),
     Index("ix_customers_email", "account_id", "livemode", "email"),
 )

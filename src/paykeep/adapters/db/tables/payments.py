@@ -37,6 +37,7 @@ payment_intents = Table(
     Column("cancellation_reason", String(40), nullable=True),
     Column("canceled_at", BigInteger, nullable=True),
     Column("capture_before", BigInteger, nullable=True),  # set while requires_capture
+    Column("test_clock", String(40), nullable=True, index=True),  # its customer's test clock (0011)
     Index("ix_payment_intents_scope", "account_id", "livemode", "id"),
     Index("ix_payment_intents_customer", "account_id", "livemode", "customer", "id"),
     Index("ix_payment_intents_expiry", "status", "capture_before"),
