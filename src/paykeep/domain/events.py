@@ -32,6 +32,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "refund.created",
     "checkout.session.completed",
     "checkout.session.expired",
+    "charge.expired",  # an uncaptured authorization released after its 7 days
+    "test_helpers.test_clock.created",  # test clocks (services/test_clocks.py)
+    "test_helpers.test_clock.advancing",
+    "test_helpers.test_clock.ready",
+    "test_helpers.test_clock.deleted",
 )
 ALL = "*"
 MAX_TYPES_FILTER = 20

@@ -22,6 +22,7 @@ from paykeep.domain.errors import CardError, PaykeepError
 from paykeep.domain.ids import dialect_of
 from paykeep.services import checkout_sessions, setup_intents
 from paykeep.services.accounts import account_name
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import load
 from paykeep.services.ports import Caller, Context, Declined, Deps, UnitOfWork
 from paykeep.services.transactions import transaction
@@ -120,7 +121,7 @@ def show_page(deps: Deps, hosted_id: str, key: str, *, redirect_status: str | No
 def _bring_up_to_date(ctx: Context, session: CheckoutSession) -> CheckoutSession:
     """Complete a session whose card was saved; expire one whose time is up (before the worker gets to it)."""
     session = checkout_sessions.settle(ctx, session)
-    if session.status == Status.OPEN and ctx.now_ms() >= session.expires_at:
+    if session.status == Status.OPEN and clock_now(ctx, session.test_clock) >= session.expires_at:
         return checkout_sessions.expire_open_session(ctx, session)
     return session
 

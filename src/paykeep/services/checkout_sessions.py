@@ -18,6 +18,7 @@ from paykeep.domain.errors import ParameterInvalid, ParameterMissing
 from paykeep.domain.events import DomainEvent
 from paykeep.domain.metadata import merge_metadata
 from paykeep.services import customers, setup_intents
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
@@ -122,7 +123,7 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
     metadata = merge_metadata(None, params.metadata)
     client_reference_id = blank_to_none(params.client_reference_id)
     customer, creation = _customer_for(ctx, params)
-    now = ctx.now_ms()
+    now = clock_now(ctx, customer.test_clock)  # a test clock's customer: its 24 hours are the clock's
     session_id = ctx.new_id("cs")
     intent = setup_intents.create_setup_intent(ctx, SetupIntentCreate.model_validate({  # setup_intent.created
         "customer": customer.id, "usage": "off_session", "payment_method_types": ["card"],
@@ -153,6 +154,7 @@ def create_checkout_session(ctx: Context, params: CheckoutSessionCreate, *,
         payment_method_types=types,
         expires_at=rules.expires_at(now),
         completed_at=None,
+        test_clock=customer.test_clock,
     )
     ctx.uow.checkout_sessions.add(session)
     return session
@@ -203,7 +205,7 @@ def complete(ctx: Context, session: CheckoutSession, intent: Any) -> CheckoutSes
     pm = ctx.uow.payment_methods.get(ctx.scope, pm_id) if pm_id else None
     if pm is not None and not details.get("name"):
         details["name"] = (pm.get("billing_details") or {}).get("name")
-    completed = session.completed(ctx.now_ms(), details)
+    completed = session.completed(clock_now(ctx, session.test_clock), details)
     ctx.uow.checkout_sessions.save(completed)
     ctx.emit("checkout.session.completed", render(ctx.deps, completed), row=completed)
     return completed
@@ -231,6 +233,7 @@ def on_setup_intent_succeeded(ctx: Context, event: DomainEvent) -> None:
 # -- the timed job --------------------------------------------------------------------------------------
 def expire_due_sessions(deps: Deps, *, batch: int = EXPIRY_BATCH, max_batches: int = 100) -> int:
     """Expire every open session whose expires_at has passed (checkout.session.expired); return how many.
+    Sessions on a test clock are not these: their 24 hours are the clock's (services/test_clocks.py).
 
     A session whose SetupIntent succeeded is completed instead. Each session is handled in its own
     transaction, so one failure does not hold back the others; the loop is bounded.
@@ -239,11 +242,13 @@ def expire_due_sessions(deps: Deps, *, batch: int = EXPIRY_BATCH, max_batches: i
     for _ in range(max_batches):
         now = deps.clock.now_ms()
         with deps.begin(write=False) as uow:
-            due = uow.checkout_sessions.find(None, limit=batch, status=Status.OPEN.value, expires_at__lte=now)
+            due = uow.checkout_sessions.find(None, limit=batch, status=Status.OPEN.value, expires_at__lte=now,
+                                             test_clock__isnull=True)
         for candidate in due:
             with transaction(deps, Caller(candidate.account_id, candidate.livemode)) as ctx:
                 session = ctx.uow.checkout_sessions.get(ctx.scope, candidate.id, for_update=True)
-                if session is None or session.status != Status.OPEN or session.expires_at > now:
+                if (session is None or session.status != Status.OPEN or session.expires_at > now
+                        or session.test_clock is not None):
                     continue
                 session = settle(ctx, session)
                 if session.status == Status.OPEN:

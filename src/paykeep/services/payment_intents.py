@@ -14,6 +14,7 @@ from paykeep.domain.metadata import merge_metadata
 from paykeep.domain.money import check_amount_cap, check_charge_amount, format_amount, normalise_currency
 from paykeep.domain.payment_intents import (
     AUTOMATIC_CANCELLATION,
+    Charge,
     PaymentIntent,
     PaymentIntentAction,
     PaymentIntentStatus,
@@ -21,11 +22,13 @@ from paykeep.domain.payment_intents import (
     next_status,
 )
 from paykeep.services import attempts
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import blank_to_none, load, model_or_none, page
 from paykeep.services.customers import live_customer
 from paykeep.services.payment_intents_confirm import confirm_loaded, emit, merge_card_options, store
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
+from paykeep.wire.charges import render_charge
 from paykeep.wire.params import created_filters
 from paykeep.wire.payment_intents import (
     PaymentIntentCancel,
@@ -38,8 +41,8 @@ from paykeep.wire.payment_intents import (
 
 __all__ = [
     "cancel_payment_intent", "capture_payment_intent", "confirm_payment_intent",
-    "create_payment_intent", "expire_uncaptured", "list_payment_intents", "retrieve_payment_intent",
-    "update_payment_intent",
+    "create_payment_intent", "expire_authorization", "expire_uncaptured", "list_payment_intents",
+    "retrieve_payment_intent", "update_payment_intent",
 ]
 
 A = PaymentIntentAction
@@ -65,10 +68,12 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> PaymentI
     given = params.given()
     if not params.confirm and "off_session" in given:
         raise ParameterInvalid("off_session", "off_session can only be passed together with confirm=true.")
-    customer = live_customer(ctx, params.customer).id if params.customer else None
+    owner = live_customer(ctx, params.customer) if params.customer else None
+    customer, clock = (owner.id, owner.test_clock) if owner else (None, None)
     intent_id = ctx.new_id("pi")
     intent = PaymentIntent(
-        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
+        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
+        created=clock_now(ctx, clock), test_clock=clock,
         metadata=merge_metadata({}, params.metadata) if params.metadata is not None else {},
         amount=amount, currency=currency, status=S.REQUIRES_PAYMENT_METHOD,
         client_secret=client_secret_for(intent_id),
@@ -146,7 +151,8 @@ def _apply_payment_fields(ctx: Context, intent: PaymentIntent, params: PaymentIn
     if {"amount", "currency"} & given:
         values.update(amount=check_charge_amount(amount, currency), currency=currency)
     if "customer" in given:
-        values["customer"] = live_customer(ctx, params.customer).id if params.customer else None
+        owner = live_customer(ctx, params.customer) if params.customer else None
+        values.update(customer=owner.id if owner else None, test_clock=owner.test_clock if owner else None)
     if "payment_method_types" in given:
         values["payment_method_types"] = _payment_method_types(params.payment_method_types)
     if "payment_method_options" in given:
@@ -197,21 +203,26 @@ def cancel_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCan
 
 def _cancel(ctx: Context, intent: PaymentIntent, action: PaymentIntentAction,
             reason: str | None) -> PaymentIntent:
-    canceled = intent.move(action, cancellation_reason=reason, canceled_at=ctx.now_ms(), amount_capturable=0,
-                           capture_before=None, next_action=None)
+    canceled = intent.move(action, cancellation_reason=reason, canceled_at=clock_now(ctx, intent.test_clock),
+                           amount_capturable=0, capture_before=None, next_action=None)
     if intent.status == S.REQUIRES_CAPTURE:
-        _change_charge(ctx, intent, released=True, amount_refunded=intent.amount)
+        released = _change_charge(ctx, intent, released=True, amount_refunded=intent.amount)
+        if released is not None and action == A.EXPIRE:  # its 7 days are up: Stripe's charge.expired
+            ctx.emit("charge.expired", render_charge(released), row=released)
     store(ctx, canceled)
     emit(ctx, "canceled", canceled)
     return canceled
 
 
-def _change_charge(ctx: Context, intent: PaymentIntent, **changes: Any) -> None:
+def _change_charge(ctx: Context, intent: PaymentIntent, **changes: Any) -> Charge | None:
     """The intent's charge (its one successful authorization), if it has one, with these changes."""
     if intent.latest_charge:
         charge = ctx.uow.charges.get(ctx.scope, intent.latest_charge)
         if charge is not None:
-            ctx.uow.charges.save(charge.with_(**changes))
+            changed = charge.with_(**changes)
+            ctx.uow.charges.save(changed)
+            return changed
+    return None
 
 
 def list_payment_intents(ctx: Context, params: PaymentIntentList) -> tuple[list[PaymentIntent], bool]:
@@ -220,8 +231,15 @@ def list_payment_intents(ctx: Context, params: PaymentIntentList) -> tuple[list[
                 **created_filters(params.created))
 
 
+def expire_authorization(ctx: Context, intent: PaymentIntent) -> PaymentIntent:
+    """An authorization (requires_capture, loaded under its lock) whose 7 days are up: released, the intent
+    canceled with reason "automatic" (payment_intent.canceled, charge.expired)."""
+    return _cancel(ctx, intent, A.EXPIRE, AUTOMATIC_CANCELLATION)
+
+
 def expire_uncaptured(deps: Deps, *, batch: int = 100, max_batches: int = 100) -> int:
     """Cancel (reason "automatic") every authorization left uncaptured past its 7 days; returns how many.
+    Intents on a test clock are not these: their 7 days are the clock's (services/test_clocks.py).
 
     Safe to run in several processes at once: each intent is re-read under its row lock and skipped unless it
     is still requires_capture and due."""
@@ -230,16 +248,16 @@ def expire_uncaptured(deps: Deps, *, batch: int = 100, max_batches: int = 100) -
     for _ in range(max_batches):
         with deps.begin(write=False) as uow:
             due = uow.payment_intents.find(None, limit=batch, status=S.REQUIRES_CAPTURE.value,
-                                           capture_before__lte=now)
+                                           capture_before__lte=now, test_clock__isnull=True)
         done_before = expired
         for candidate in due:
             caller = Caller(account_id=candidate.account_id, livemode=candidate.livemode)
             with transaction(deps, caller) as ctx:
                 intent = ctx.uow.payment_intents.get(caller.scope, candidate.id, for_update=True)
                 if (intent is None or intent.status != S.REQUIRES_CAPTURE
-                        or (intent.capture_before or 0) > now):
+                        or (intent.capture_before or 0) > now or intent.test_clock is not None):
                     continue
-                _cancel(ctx, intent, A.EXPIRE, AUTOMATIC_CANCELLATION)
+                expire_authorization(ctx, intent)
                 expired += 1
         if len(due) < batch or expired == done_before:
             break

@@ -27,6 +27,7 @@ from paykeep.domain.payment_intents import (
 )
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.services import attempts, payment_methods
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import model_or_none
 from paykeep.services.ports import Context, Declined
 from paykeep.wire.payment_intents import PaymentIntentConfirm, PaymentIntentCreate, render_payment_intent
@@ -193,7 +194,7 @@ def payment_error(error: dict[str, Any], pm: PaymentMethod) -> dict[str, Any]:
 
 def _approved(ctx: Context, intent: PaymentIntent, pm: PaymentMethod, *,
               authenticated: bool) -> PaymentIntent:
-    now = ctx.now_ms()
+    now = clock_now(ctx, intent.test_clock)  # a test clock's customer: authorized at the clock's time
     manual = intent.manual_capture
     charge = Charge(
         id=ctx.new_id("ch"), account_id=intent.account_id, livemode=intent.livemode, created=now,

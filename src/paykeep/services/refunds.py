@@ -11,6 +11,7 @@ from paykeep.domain.errors import InvalidRequest, ParameterMissing
 from paykeep.domain.metadata import merge_metadata
 from paykeep.domain.money import check_amount_cap, format_amount
 from paykeep.domain.payment_intents import PaymentIntent, PaymentIntentStatus, Refund
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.events import previous_attributes
 from paykeep.services.ports import Context
@@ -42,7 +43,7 @@ def create_refund(ctx: Context, params: RefundCreate) -> Refund:
         )
     refund = Refund(
         id=ctx.new_id("re"), account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
-        created=ctx.now_ms(),
+        created=clock_now(ctx, intent.test_clock),
         metadata=merge_metadata({}, params.metadata) if params.metadata is not None else {},
         payment_intent=intent.id, charge=charge.id, amount=amount, currency=currency, reason=params.reason,
         description=blank_to_none(params.description),

@@ -30,6 +30,7 @@ from paykeep.domain.setup_intents import (
     next_status,
 )
 from paykeep.services import attempts, payment_methods
+from paykeep.services.clock_time import clock_now
 from paykeep.services.common import blank_to_none, load, page
 from paykeep.services.customers import live_customer
 from paykeep.services.ports import Context, Declined
@@ -54,11 +55,11 @@ _THREE_DS: dict[str, ThreeDS] = {"auto": "auto", "automatic": "auto", "any": "an
 # -- endpoints -----------------------------------------------------------------------------------------------
 def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> SetupIntent | Declined:
     """POST /v1/setup_intents (with `confirm=true`: create the PaymentMethod and confirm in one request)"""
-    if params.customer is not None:
-        live_customer(ctx, params.customer)
+    owner = live_customer(ctx, params.customer) if params.customer is not None else None
     intent_id = ctx.new_id("seti")
     intent = SetupIntent(
-        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
+        id=intent_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
+        created=clock_now(ctx, owner.test_clock if owner else None),
         metadata=merge_metadata(None, params.metadata), status=S.REQUIRES_PAYMENT_METHOD,
         client_secret=client_secret_for(intent_id), customer=params.customer,
         description=blank_to_none(params.description), usage=params.usage or "off_session",

@@ -6,12 +6,11 @@ most transactions touch two or three tables."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from sqlalchemy import Connection
 
 from paykeep.adapters.db import outbox_signal
 from paykeep.adapters.db.entities import EntityRepository
+from paykeep.adapters.db.lazy import cached_property
 from paykeep.adapters.db.repositories import (
     api_keys,
     dashboard_sessions,
