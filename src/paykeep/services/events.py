@@ -16,6 +16,7 @@ from paykeep.wire.events import EventList
 from paykeep.wire.params import created_filters
 
 RETENTION_MS = 30 * 24 * 3600 * 1000  # events can be retrieved for 30 days (Stripe)
+_ENABLED = WebhookEndpointStatus.ENABLED.value
 
 
 def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def record_event(ctx: Context, event: DomainEvent) -> None:
     event_id = ctx.new_id("evt")
     caller = ctx.caller
     endpoints = [
-        e for e in ctx.uow.webhook_endpoints.find(ctx.scope, status=WebhookEndpointStatus.ENABLED.value)
+        e for e in ctx.uow.webhook_endpoints.find(ctx.scope, status=_ENABLED)
         if subscribed(e.enabled_events, event_type)
     ]
     data: dict[str, Any] = {"object": obj}
@@ -54,11 +55,12 @@ def record_event(ctx: Context, event: DomainEvent) -> None:
         idempotency_key=caller.idempotency_key,
         pending_webhooks=len(endpoints),
     ))
-    deliveries = ctx.uow.webhook_deliveries
-    for endpoint in endpoints:
-        delivery = WebhookDelivery.new(ctx.new_id("wd"), event_id, endpoint.id, account_id=caller.account_id,
-                                       livemode=caller.livemode, now_ms=now)
-        deliveries.add(delivery)
+    if endpoints:  # most events have no subscriber: no deliveries repository to build then
+        deliveries = ctx.uow.webhook_deliveries
+        for endpoint in endpoints:
+            delivery = WebhookDelivery.new(ctx.new_id("wd"), event_id, endpoint.id,
+                                           account_id=caller.account_id, livemode=caller.livemode, now_ms=now)
+            deliveries.add(delivery)
     ctx.emitted.append(event_id)
     ctx.deliveries_queued += len(endpoints)
 
