@@ -5,7 +5,7 @@ replayed like a success) or give the key back (a lost race or a bad parameter: t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import TypeVar
 
 from paykeep.domain.errors import ParameterError, PaykeepError, StorageUnavailable
@@ -33,13 +33,19 @@ def claim(deps: Deps, caller: Caller, method: str, path: str, raw: dict[str, obj
     return retry(lambda: store.claim(deps, caller, key, method, path, print_))
 
 
-@contextmanager
-def settled(deps: Deps, caller: Caller) -> Iterator[None]:
-    """Around the call's transaction: what its failure leaves under the key."""
+_NO_KEY = nullcontext()
+
+
+def settled(deps: Deps, caller: Caller) -> AbstractContextManager[None]:
+    """Around the call's transaction: what its failure leaves under the key (no key: nothing to settle)."""
     key = caller.idempotency_key
     if key is None:
-        yield
-        return
+        return _NO_KEY
+    return _settled(deps, caller, key)
+
+
+@contextmanager
+def _settled(deps: Deps, caller: Caller, key: str) -> Iterator[None]:
     try:
         yield
     except (TransactionConflict, ParameterError):
