@@ -62,6 +62,9 @@ class CoalescingTransport:
         self.flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:  # asked on every request: not through __getattr__
+        return self._transport.is_closing()
+
     def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
         return getattr(self._transport, name)
 
