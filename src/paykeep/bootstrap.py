@@ -157,6 +157,10 @@ def _attach_slices(runtime: Runtime) -> None:
     runtime.deps.extras["passwords"] = ScryptHasher()  # dashboard sign-in
     # live-mode webhook destinations besides public addresses (checked at creation and at each attempt)
     runtime.deps.extras["webhook_allow_networks"] = parse_networks(runtime.settings.webhook_allow_networks)
+    from paykeep.services.test_clocks import HOLD_AFTER  # testing only: stop advancing after N effects
+
+    hold = os.environ.get("PAYKEEP_TEST_CLOCKS_HOLD_AFTER", "").strip()
+    runtime.deps.extras[HOLD_AFTER] = int(hold) if hold.isdigit() else None
 
 
 BackgroundStart = Callable[[Runtime], Any]  # async (runtime) -> async stop() | None

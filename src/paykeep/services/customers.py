@@ -8,6 +8,7 @@ from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ResourceMissing
 from paykeep.domain.metadata import merge_metadata
 from paykeep.services import payment_methods
+from paykeep.services.clock_time import live_test_clock
 from paykeep.services.common import blank_to_none, load, model_or_none, page
 from paykeep.services.events import previous_attributes
 from paykeep.services.ports import Context
@@ -18,7 +19,7 @@ _TEXT_FIELDS = ("email", "name", "phone", "description")
 _OBJECT_FIELDS = ("address", "shipping", "invoice_settings")
 
 
-def _changes(params: CustomerCreate, current: Customer | None) -> dict[str, Any]:
+def _changes(params: CustomerUpdate, current: Customer | None) -> dict[str, Any]:
     given = params.given()
     values: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
@@ -33,9 +34,11 @@ def _changes(params: CustomerCreate, current: Customer | None) -> dict[str, Any]
 
 
 def create_customer(ctx: Context, params: CustomerCreate) -> Customer:
-    """POST /v1/customers"""
+    """POST /v1/customers (with `test_clock`: the customer lives on that clock, made at its frozen time)"""
+    clock = live_test_clock(ctx, params.test_clock, param="test_clock") if params.test_clock else None
     customer = Customer(id=ctx.new_id("cus"), account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
-                        created=ctx.now_ms()).with_(**_changes(params, None))
+                        created=clock.frozen_time if clock else ctx.now_ms(),
+                        test_clock=clock.id if clock else None).with_(**_changes(params, None))
     ctx.uow.customers.add(customer)
     ctx.emit("customer.created", render_customer(customer), row=customer)
     return customer
@@ -79,6 +82,7 @@ def delete_customer(ctx: Context, customer_id: str) -> Customer:
 
 
 def list_customers(ctx: Context, params: CustomerList) -> tuple[list[Customer], bool]:
-    """GET /v1/customers"""
+    """GET /v1/customers (customers on a test clock only with `test_clock`, as Stripe lists them)"""
+    clock = {"test_clock": params.test_clock} if params.test_clock else {"test_clock__isnull": True}
     return page(ctx, ctx.uow.customers, "customer", params, deleted=False, email=params.email,
-                **created_filters(params.created))
+                **clock, **created_filters(params.created))

@@ -23,7 +23,7 @@ class InvoiceSettings(Params):
     default_payment_method: str | None = None
 
 
-class CustomerCreate(ExpandParams):
+class CustomerUpdate(ExpandParams):
     email: str | None = Field(None, max_length=512)
     name: str | None = Field(None, max_length=256)
     phone: str | None = Field(None, max_length=64)
@@ -34,13 +34,14 @@ class CustomerCreate(ExpandParams):
     invoice_settings: InvoiceSettings | None = None
 
 
-class CustomerUpdate(CustomerCreate):
-    pass
+class CustomerCreate(CustomerUpdate):
+    test_clock: str | None = None  # a test clock the new customer lives on (only at creation, as Stripe)
 
 
 class CustomerList(ListParams):
     email: str | None = None
     created: CreatedFilter | int | None = None
+    test_clock: str | None = None  # that clock's customers; without it, customers on no clock (as Stripe)
 
 
 class CustomerRetrieve(ExpandParams):
@@ -72,4 +73,5 @@ def render_customer(customer: Customer) -> dict[str, Any]:
         "name": customer.name,
         "phone": customer.phone,
         "shipping": customer.shipping,
+        "test_clock": customer.test_clock,
     }

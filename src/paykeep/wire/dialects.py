@@ -79,7 +79,9 @@ def _is_time(key: str) -> bool:
 
 
 _OTHER_TIMES = frozenset({"available_on", "arrival_date", "current_period_start", "current_period_end",
-                          "date", "frozen_time", "trial_end", "trial_start", "start_date", "ended_at"})
+                          "date", "frozen_time", "trial_end", "trial_start", "start_date", "ended_at",
+                          "deletes_after", "target_frozen_time",  # test clocks
+                          "capture_before"})  # payment_method_details.card: a time too
 
 
 P = TypeVar("P", bound=BaseModel)

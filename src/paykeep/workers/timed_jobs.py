@@ -29,13 +29,21 @@ class TimedJob:
 
 def registered_jobs() -> list[TimedJob]:
     """Every slice's periodic work; add a line here for a new one."""
-    from paykeep.services import checkout_sessions, events, idempotency, payment_intents, request_logs
+    from paykeep.services import (
+        checkout_sessions,
+        events,
+        idempotency,
+        payment_intents,
+        request_logs,
+        test_clocks,
+    )
 
     return [TimedJob("payment_intents.expire_uncaptured", payment_intents.expire_uncaptured),
             TimedJob("checkout_sessions.expire_due_sessions", checkout_sessions.expire_due_sessions),
             TimedJob("idempotency.purge_expired", idempotency.purge_expired),
             TimedJob("events.purge_expired", events.purge_expired),
-            TimedJob("request_logs.purge_expired", request_logs.purge_expired)]
+            TimedJob("request_logs.purge_expired", request_logs.purge_expired),
+            TimedJob("test_clocks.run_due", test_clocks.run_due)]
 
 
 def interval_from_env() -> float:

@@ -68,7 +68,7 @@ OBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "customer": ("Customer", "cus_", (
         "address", "balance", "created", "currency", "default_source", "delinquent", "description", "email",
         "invoice_prefix", "invoice_settings", "livemode", "metadata", "name", "phone", "preferred_locales",
-        "shipping", "tax_exempt", "deleted")),
+        "shipping", "tax_exempt", "test_clock", "deleted")),
     "payment_method": ("PaymentMethod", "pm_", (
         "allow_redisplay", "billing_details", "card", "created", "customer", "livemode", "metadata", "type")),
     "setup_intent": ("SetupIntent", "seti_", (
@@ -100,6 +100,9 @@ OBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "latency_ms", "outcome", "response_excerpt", "status_code", "webhook_endpoint")),
     "event": ("Event", "evt_", (
         "account", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type")),
+    "test_helpers.test_clock": ("TestClock", "clock_", (
+        "created", "deletes_after", "frozen_time", "livemode", "name", "status", "status_details",
+        "deleted")),
 }
 _TYPED = {"expires_at": _INTEGER, "enabled_events": {"type": "array", "items": _STRING},
           "data": {"type": "object", "required": ["object"], "properties": {"object": _OBJECT}},
@@ -118,6 +121,7 @@ PATH_OBJECTS: tuple[tuple[str, str], ...] = (
     ("/v1/webhook_endpoints/{}/attempts", "webhook_attempt"),
     ("/v1/webhook_endpoints", "webhook_endpoint"),
     ("/v1/events", "event"),
+    ("/v1/test_helpers/test_clocks", "test_helpers.test_clock"),
 )
 
 
