@@ -21,7 +21,7 @@ import pytest
 import stripe
 
 from paykeep.webhooks import construct_event
-from support.receiver import Receiver
+from support.receiver import Receiver, wait_until
 from support.server import PaykeepServer
 
 READY_TIMEOUT_S = 90.0
@@ -232,3 +232,15 @@ def test_the_stream_refuses_bad_input_with_the_api_error_shape(srv: PaykeepServe
         assert resp.status_code == status, resp.text
         assert resp.json()["error"]["param"] == param
     assert httpx.get(stream, timeout=30).status_code == 401
+
+
+def test_the_stream_ends_when_the_client_goes_away(srv: PaykeepServer) -> None:
+    with httpx.stream("GET", srv.base_url + "/v1/test_helpers/events/stream", auth=(srv.sk, ""),
+                      timeout=30) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        assert resp.headers["paykeep-dialect"] == "wooshpay"
+        request_id = resp.headers["request-id"]
+        assert next(resp.iter_lines()) == "retry: 1000"
+    # the server's access line for a request is written when its response ends: here, once the client left
+    wait_until(lambda: f'"request_id":"{request_id}"' in srv.logs(), timeout=20)
