@@ -40,6 +40,16 @@ def answer_challenge(url: str, outcome: str = "complete") -> dict[str, list[str]
     return parse_qs(urlsplit(resp.headers["location"]).query)
 
 
+def next_action_url(intent: dict[str, Any]) -> str:
+    """The challenge page's URL in the next_action of an intent confirmed with a return_url, in either
+    dialect's form (`challenge_redirect` or `redirect_to_url`). For helpers; a test about the next action
+    asserts its own dialect's form (`Dialect.challenge_url`, tests/support/dialects.py)."""
+    next_action = intent["next_action"]
+    kind = next_action["type"]
+    assert kind in ("challenge_redirect", "redirect_to_url"), next_action
+    return str(next_action[kind]["url"])
+
+
 def save_card(api: httpx.Client, number: str, customer_id: str | None = None) -> tuple[str, str]:
     """The seed's SetupIntent (create + confirm with the card), with the challenge completed if asked for.
     Returns (customer id, pm id)."""
@@ -52,7 +62,7 @@ def save_card(api: httpx.Client, number: str, customer_id: str | None = None) ->
     assert resp.status_code == 200, resp.text
     seti = resp.json()
     if seti["status"] == "requires_action":
-        answer_challenge(seti["next_action"]["challenge_redirect"]["url"])
+        answer_challenge(next_action_url(seti))
         seti = api.get(f"/v1/setup_intents/{seti['id']}").json()
     assert seti["status"] == "succeeded", seti
     return customer_id, str(seti["payment_method"])
