@@ -1,5 +1,6 @@
 """Webhooks: the `paykeep_webhooks` receiver is subscribed to every event of the test's account and checks
-each delivery's signature with the endpoint's secret; `wait_for` waits for one event, woken by each delivery."""
+each delivery's signature with the endpoint's secret; `wait_for` waits for one event, woken by each
+delivery."""
 
 from __future__ import annotations
 
