@@ -84,16 +84,16 @@ def listen(
 ) -> None:
     """Follow the account's events on a running paykeep and POST each to --forward-to, signed with a session
     secret (whsec_…) printed at the start; reconnects and resumes after a restart; Ctrl-C stops it."""
-    from paykeep.cli import _checked_dialect, _fail
+    from paykeep.testkit.commands import checked_dialect, fail
 
-    chosen = _checked_dialect(dialect).value if dialect else None
+    chosen = checked_dialect(dialect)
     types = _event_types(events)
     if not print_secret:
         target = urlsplit(forward_to or "")
         if not forward_to:
-            _fail("give --forward-to URL (where to POST the events), or --print-secret")
-        elif target.scheme not in ("http", "https") or not target.netloc:
-            _fail(f"--forward-to must be an http:// or https:// URL, not {forward_to!r}")
+            fail("give --forward-to URL (where to POST the events), or --print-secret")
+        if target.scheme not in ("http", "https") or not target.netloc:
+            fail(f"--forward-to must be an http:// or https:// URL, not {forward_to!r}")
     key, base_url = _resolve(url, api_key, db, key_file)
     secret = session_secret(key)
     if print_secret or not forward_to:
@@ -116,28 +116,25 @@ def _interrupt(_signum: int, _frame: Any) -> NoReturn:
 
 def _resolve(url: str | None, api_key: str | None, db: str | None, key_file: Path | None) -> tuple[str, str]:
     """(key, server URL): as given, else the local database's test secret key and its server's URL."""
-    from paykeep.cli import _fail, _open_runtime, _settings
+    from paykeep.testkit.commands import fail, local_test_key, open_runtime, settings
 
     if api_key:
         base = url or "http://127.0.0.1:8420"
     else:
-        from paykeep.services import accounts
-
-        settings = _settings(database_url=db, key_file=key_file)
-        runtime = _open_runtime(settings)
+        runtime = open_runtime(db, key_file)
         try:
-            api_key = accounts.ensure_account(runtime.deps).keys[("secret", False)]
+            api_key = local_test_key(runtime)
         finally:
             runtime.close()
-        base = url or settings.base_url
+        base = url or settings(db, key_file).base_url
     if not base.startswith(("http://", "https://")):
-        _fail(f"--url must be an http:// or https:// URL, not {base!r}")
+        fail(f"--url must be an http:// or https:// URL, not {base!r}")
     return api_key, base.rstrip("/")
 
 
 def _event_types(given: str | None) -> list[str]:
-    from paykeep.cli import _fail
     from paykeep.domain.events import ALL, EVENT_TYPES
+    from paykeep.testkit.commands import fail
 
     if not given:
         return []
@@ -146,7 +143,7 @@ def _event_types(given: str | None) -> list[str]:
         if name != ALL and name not in EVENT_TYPES:
             close = difflib.get_close_matches(name, EVENT_TYPES, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            _fail(f"--events: unknown event type {name!r}{hint}")
+            fail(f"--events: unknown event type {name!r}{hint}")
     return [] if ALL in names else list(dict.fromkeys(names))
 
 
@@ -194,7 +191,7 @@ class Listener:
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> None:
-        from paykeep.cli import _fail
+        from paykeep.testkit.commands import fail
 
         delay = BACKOFF_START_S
         lost_since: float | None = None
@@ -202,14 +199,14 @@ class Listener:
             try:
                 resp = self._connect()
             except Refused as exc:
-                _fail(str(exc))
+                fail(str(exc))
             except Lost as exc:
                 now = time.monotonic()
                 if lost_since is None:
                     lost_since = now
                     self.say(f"{self._stamp()}  {exc}; trying again (Ctrl-C to quit)")
                 if self.give_up_after and now - lost_since >= self.give_up_after:
-                    _fail(f"{exc}; gave up after {self.give_up_after:g} s")
+                    fail(f"{exc}; gave up after {self.give_up_after:g} s")
                 time.sleep(delay)
                 delay = min(BACKOFF_MAX_S, delay * 2)
                 continue

@@ -42,22 +42,21 @@ def trigger(
 ) -> None:
     """Make EVENT happen for real (the objects and the flow behind it) and print the ids it made, one
     `kind id` a line: the objects, then `event evt_…`. Against --url/--api-key, else the local database."""
-    from paykeep.cli import _checked_dialect, _fail
     from paykeep.testkit import triggers
+    from paykeep.testkit.commands import checked_dialect, fail
 
     if list_events:
         _print_list(as_json)
         return
     if not event:
-        _fail("name an event (`paykeep trigger --list` lists them)")
-        return
+        fail("name an event (`paykeep trigger --list` lists them)")
     if event not in triggers.events():
-        _fail(str(triggers.UnknownEvent(event)))
-    chosen = _checked_dialect(dialect).value if dialect else None
+        fail(str(triggers.UnknownEvent(event)))
+    chosen = checked_dialect(dialect)
     if url is not None or api_key is not None:
         if not api_key:
-            _fail("--url needs the account's secret key: --api-key sk_test_… (or PAYKEEP_API_KEY)")
-        result = _run_remote(event, (url or DEFAULT_SERVER).rstrip("/"), str(api_key), chosen)
+            fail("--url needs the account's secret key: --api-key sk_test_… (or PAYKEEP_API_KEY)")
+        result = _run_remote(event, (url or DEFAULT_SERVER).rstrip("/"), api_key, chosen)
     else:
         result = _run_local(event, db, key_file, chosen)
     if as_json:
@@ -86,21 +85,20 @@ def _run_remote(event: str, url: str, key: str, dialect: str | None) -> Any:
     from paykeep.testkit.http import UrllibTransport
 
     if not url.startswith(("http://", "https://")):
-        from paykeep.cli import _fail
+        from paykeep.testkit.commands import fail
 
-        _fail(f"--url must be an http:// or https:// URL, not {url!r}")
+        fail(f"--url must be an http:// or https:// URL, not {url!r}")
     return _run(event, UrllibTransport(), url, key, dialect)
 
 
 def _run_local(event: str, db: str | None, key_file: Path | None, dialect: str | None) -> Any:
     from paykeep import bootstrap
-    from paykeep.cli import _open_runtime, _settings
-    from paykeep.services import accounts
+    from paykeep.testkit.commands import local_test_key, open_runtime
     from paykeep.testkit.http import AsgiTransport
 
-    runtime = _open_runtime(_settings(database_url=db, key_file=key_file))
+    runtime = open_runtime(db, key_file)
     try:
-        key = accounts.ensure_account(runtime.deps).keys[("secret", False)]
+        key = local_test_key(runtime)
         transport = AsgiTransport(bootstrap.create_app(runtime, run_background=False))
         try:
             return _run(event, transport, "http://paykeep.local", key, dialect)
@@ -111,13 +109,12 @@ def _run_local(event: str, db: str | None, key_file: Path | None, dialect: str |
 
 
 def _run(event: str, transport: Any, url: str, key: str, dialect: str | None) -> Any:
-    from paykeep.cli import _fail
     from paykeep.testkit import triggers
+    from paykeep.testkit.commands import fail
     from paykeep.testkit.http import Unreachable
 
     api = triggers.Api(transport, url, key, dialect)
     try:
         return triggers.trigger(api, event)
     except (triggers.TriggerError, Unreachable) as exc:
-        _fail(f"{event}: {exc}")
-        raise
+        fail(f"{event}: {exc}")
