@@ -465,7 +465,7 @@ def demo(
         "Run the seed guide end to end: save cards (with and without 3-D Secure), "
         "charge them later, webhooks."
     )
-    from paykeep.demo.runner import DIALECTS, run_demo
+    from paykeep.demo.main import DIALECTS, run_demo
 
     chosen = dialect.strip().lower()
     if chosen not in DIALECTS:

@@ -31,6 +31,6 @@ def test_no_server_module_imports_the_demo() -> None:
 
 
 def test_the_cli_still_finds_the_demo() -> None:
-    from paykeep.demo.runner import run_demo
+    from paykeep.demo.main import run_demo
 
     assert callable(run_demo)
