@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from paykeep.webhooks import construct_event
-from support.dashboard import DashboardClient
-from support.receiver import Receiver, always
+from support.dashboard import DashboardClient, id_pattern
+from support.dialects import Dialect
+from support.receiver import Received, Receiver, always
 from support.server import PaykeepServer
 
 
@@ -20,6 +21,14 @@ def dash(server: PaykeepServer):
     with DashboardClient(server) as client:
         client.sign_in()
         yield client
+
+
+def _signature(delivery: Received, dialect: Dialect) -> str:
+    """The delivery's signature, from the header of the endpoint's dialect (the only one it carries)."""
+    found = {name.lower(): value for name, value in delivery.headers.items()}
+    other = "wooshpay-signature" if dialect.is_stripe else "stripe-signature"
+    assert other not in found, delivery.headers
+    return found[dialect.signature_header.lower()]
 
 
 def _confirm_setup_intent(api: httpx.Client, customer_id: str, number: str) -> httpx.Response:
@@ -31,14 +40,20 @@ def _confirm_setup_intent(api: httpx.Client, customer_id: str, number: str) -> h
 
 
 def test_webhook_endpoint_create_secret_test_event_disable_enable_delete(dash: DashboardClient,
-                                                                          api: httpx.Client) -> None:
+                                                                          api: httpx.Client,
+                                                                          dialect: Dialect) -> None:
+    """An endpoint made on the dashboard without choosing a dialect takes the account's default: its id is
+    minted in that dialect's form and its deliveries are signed under that dialect's header."""
     receiver = Receiver(respond=always(200))
     try:
         created = dash.submit("/dashboard/webhooks/new", "/dashboard/webhooks", {
             "url": receiver.url, "description": "orders",
             "enabled_events": ["customer.created", "customer.updated"]})
         assert created.status_code == 303
-        endpoint_id = re.search(r"/dashboard/webhooks/(we_\d+)", created.headers["location"]).group(1)
+        found = re.fullmatch(rf"/dashboard/webhooks/({id_pattern(dialect, 'we')})(?:\?.*)?",
+                             created.headers["location"])
+        assert found, created.headers["location"]
+        endpoint_id = found.group(1)
         endpoint = api.get(f"/v1/webhook_endpoints/{endpoint_id}").json()
         assert endpoint["enabled_events"] == ["customer.created", "customer.updated"]
         assert endpoint["description"] == "orders" and endpoint["status"] == "enabled"
@@ -53,7 +68,8 @@ def test_webhook_endpoint_create_secret_test_event_disable_enable_delete(dash: D
         made = api.post("/v1/customers", data={"email": f"{uuid.uuid4().hex[:8]}@example.com"})
         assert made.status_code == 200, made.text
         first = receiver.wait_count(1, timeout=30)[0]  # bounded: delivery is asynchronous
-        assert construct_event(first.body, first.signature, secret)["type"] == "customer.created"
+        assert construct_event(first.body, _signature(first, dialect), secret)["type"] == "customer.created"
+        assert first.event["data"]["object"] == made.json()  # rendered as the API rendered it (same dialect)
 
         sent = dash.submit(f"/dashboard/webhooks/{endpoint_id}", f"/dashboard/webhooks/{endpoint_id}/test")
         assert sent.status_code == 303 and "notice=test_sent" in sent.headers["location"]
@@ -89,19 +105,21 @@ def test_an_invalid_endpoint_is_refused_with_the_api_rules(dash: DashboardClient
     assert none.status_code == 400
 
 
-def test_customer_lists_paginate_and_search_by_email(dash: DashboardClient, api: httpx.Client) -> None:
+def test_customer_lists_paginate_and_search_by_email(dash: DashboardClient, api: httpx.Client,
+                                                     dialect: Dialect) -> None:
     prefix = f"page-{uuid.uuid4().hex[:8]}"
     ids = [api.post("/v1/customers", data={"email": f"{prefix}-{i:02d}@example.com"}).json()["id"]
            for i in range(23)]
+    link = rf'href="/dashboard/customers/({id_pattern(dialect, "cus")})"'
     first = dash.get("/dashboard/customers", params={"email": prefix}).text
-    shown = re.findall(r'href="/dashboard/customers/(cus_\d+)"', first)
+    shown = re.findall(link, first)
     assert shown == list(reversed(ids))[:20]
     older = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
     second = dash.get(older).text
-    assert re.findall(r'href="/dashboard/customers/(cus_\d+)"', second) == list(reversed(ids))[20:]
+    assert re.findall(link, second) == list(reversed(ids))[20:]
     assert 'rel="next"' not in second
     newer = re.search(r'href="([^"]+)" rel="prev"', second).group(1).replace("&amp;", "&")
-    assert re.findall(r'href="/dashboard/customers/(cus_\d+)"', dash.get(newer).text) == shown
+    assert re.findall(link, dash.get(newer).text) == shown
     jump = dash.get("/dashboard/customers", params={"email": ids[0]})
     assert jump.status_code == 303 and jump.headers["location"] == f"/dashboard/customers/{ids[0]}"
 
@@ -128,14 +146,16 @@ def test_setup_intents_filter_by_status_and_show_the_last_error(dash: DashboardC
         assert "4242424242424242" not in html and "4000000000000002" not in html and '"cvc"' not in html
 
 
-def test_events_filter_by_type(dash: DashboardClient, api: httpx.Client) -> None:
+def test_events_filter_by_type(dash: DashboardClient, api: httpx.Client, dialect: Dialect) -> None:
     customer = api.post("/v1/customers", data={"email": f"{uuid.uuid4().hex[:8]}@example.com"}).json()
     api.post(f"/v1/customers/{customer['id']}", data={"name": "Renamed"})
     updated = dash.get("/dashboard/events", params={"type": "customer.updated"}).text
     assert "customer.updated" in updated and "<code>customer.created</code>" not in updated
     pattern = dash.get("/dashboard/events", params={"type": "customer.*"}).text
     assert "<code>customer.created</code>" in pattern and "<code>customer.updated</code>" in pattern
-    event_id = re.search(r'href="/dashboard/events/(evt_\d+)"', updated).group(1)
+    found = re.search(rf'href="/dashboard/events/({id_pattern(dialect, "evt")})"', updated)
+    assert found, updated
+    event_id = found.group(1)
     detail = dash.get(f"/dashboard/events/{event_id}").text
     assert "previous_attributes" in detail and "Renamed" in detail
     bad = dash.get("/dashboard/events", params={"type": "Not A Type!"})

@@ -3,6 +3,7 @@ lists, and deleting a customer detaches its cards."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from support.assertions import assert_error
 from support.cards import card, post, standalone
+from support.dialects import Dialect
 
 
 def customer(api: httpx.Client) -> str:
@@ -29,11 +31,14 @@ def events_about(api: httpx.Client, object_id: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("encoding", ["json", "form"])
-def test_create_shows_the_card_but_never_its_number(api: httpx.Client, encoding: str) -> None:
+def test_create_shows_the_card_but_never_its_number(api: httpx.Client, dialect: Dialect,
+                                                    encoding: str) -> None:
     resp = create_pm(api, "5555555555554444", encoding, cvc="947")
     assert resp.status_code == 200, resp.text
     pm = resp.json()
-    assert pm["id"].startswith("pm_") and pm["object"] == "payment_method" and pm["type"] == "card"
+    assert re.fullmatch(dialect.id_re("pm"), pm["id"]), pm["id"]
+    assert pm["object"] == "payment_method" and pm["type"] == "card"
+    assert abs(pm["created"] - dialect.now()) <= dialect.ts(60_000)
     assert pm["customer"] is None and pm["livemode"] is False
     assert pm["billing_details"]["name"] == "Ada Lovelace"
     assert pm["billing_details"]["address"]["postal_code"] == "94107"
@@ -71,6 +76,7 @@ def test_no_cvc_means_no_cvc_check(api: httpx.Client) -> None:
 ])
 def test_card_form_errors_are_402s_naming_the_field(api: httpx.Client, overrides: dict[str, str], code: str,
                                                     param: str) -> None:
+    overrides = dict(overrides)  # the parameter's own dict is shared by the run in each dialect
     number = overrides.pop("number", "4242424242424242")
     error = assert_error(create_pm(api, number, **overrides), 402, code, param=param, type_="card_error")
     assert number not in error["message"]

@@ -1,8 +1,11 @@
 """SetupIntents over HTTP: every test card of API.md §4.1 (JSON and form bodies), the seed's request, the
-challenge, publishable-key retrieval, cancel, update and the transition rules."""
+challenge, publishable-key retrieval, cancel, update and the transition rules; in each dialect (the
+challenge's `next_action`, `request_three_d_secure`'s default, and a challenge without return_url: 400 in
+WooshPay's, `use_stripe_sdk` in Stripe's, docs/dialects.md)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +14,7 @@ import pytest
 
 from support.assertions import assert_error
 from support.cards import RETURN_URL, TABLE, Row, card, post, seed_request
+from support.dialects import Dialect
 
 ENCODINGS = ("json", "form")
 
@@ -43,7 +47,7 @@ def event_types(api: httpx.Client, object_id: str, prefix: str = "setup_intent."
 # -- API.md §4.1, row by row ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("row", TABLE, ids=[r.label for r in TABLE])
-def test_test_card_table(api: httpx.Client, server: Any, row: Row, encoding: str) -> None:
+def test_test_card_table(api: httpx.Client, server: Any, dialect: Dialect, row: Row, encoding: str) -> None:
     cus = customer(api)
     resp = post(api, "/v1/setup_intents", seti_body(cus, row.card), encoding)
     assert resp.status_code == row.http, resp.text
@@ -63,8 +67,8 @@ def test_test_card_table(api: httpx.Client, server: Any, row: Row, encoding: str
     assert seti["payment_method"].startswith("pm_")
     attached = api.get(f"/v1/customers/{cus}/payment_methods").json()["data"]
     if row.challenge:
-        redirect = seti["next_action"]["challenge_redirect"]
-        assert seti["next_action"]["type"] == "challenge_redirect"
+        assert seti["next_action"]["type"] == dialect.next_action_type
+        redirect = seti["next_action"][dialect.next_action_type]
         assert redirect["url"].startswith(server.base_url + "/3ds/")
         assert redirect["return_url"] == RETURN_URL
         assert attached == []  # saved only once the challenge is passed
@@ -80,7 +84,8 @@ SEED_OUTCOMES = [("4761344136141390", 200, "succeeded"), ("4462030000000000", 20
 
 
 @pytest.mark.parametrize(("number", "http", "status"), SEED_OUTCOMES)
-def test_seed_request_verbatim(api: httpx.Client, server: Any, number: str, http: int, status: str) -> None:
+def test_seed_request_verbatim(api: httpx.Client, server: Any, dialect: Dialect, number: str, http: int,
+                               status: str) -> None:
     cus = customer(api)
     resp = api.post("/v1/setup_intents", content=seed_request(cus, number),
                     headers={"Content-Type": "application/json"})
@@ -88,12 +93,15 @@ def test_seed_request_verbatim(api: httpx.Client, server: Any, number: str, http
     seti = resp.json()["error"]["setup_intent"] if http == 402 else resp.json()
     assert seti["status"] == status
     assert seti["object"] == "setup_intent" and seti["customer"] == cus
+    assert re.fullmatch(dialect.id_re("seti"), seti["id"]), seti["id"]
+    assert abs(seti["created"] - dialect.now()) <= dialect.ts(60_000)
     assert seti["client_secret"].startswith(seti["id"] + "_secret_")
     assert seti["usage"] == "on_session"
-    assert seti["payment_method_options"]["card"]["request_three_d_secure"] == "auto"
+    assert seti["payment_method_options"]["card"]["request_three_d_secure"] == \
+        dialect.request_three_d_secure_default
     if status == "requires_action":
-        assert seti["next_action"]["challenge_redirect"]["return_url"] == "https://yourwebsite.com"
-        assert seti["next_action"]["challenge_redirect"]["url"].startswith(server.base_url + "/3ds/")
+        assert seti["next_action"][dialect.next_action_type]["return_url"] == "https://yourwebsite.com"
+        assert dialect.challenge_url(seti).startswith(server.base_url + "/3ds/")
     if status == "succeeded":
         pm = api.get(f"/v1/payment_methods/{seti['payment_method']}").json()
         assert pm["customer"] == cus and pm["billing_details"]["name"] == "XX XXX"
@@ -117,11 +125,11 @@ def test_seed_request_form_encoded(api: httpx.Client, number: str, http: int, st
     ("4000002500003155", "fail", "requires_payment_method", "failed", "setup_intent_authentication_failure"),
     ("4000008260003178", "complete", "requires_payment_method", "failed", "card_declined"),
 ])
-def test_challenge_answer(api: httpx.Client, number: str, outcome: str, status: str, redirect_status: str,
-                          code: str | None) -> None:
+def test_challenge_answer(api: httpx.Client, dialect: Dialect, number: str, outcome: str, status: str,
+                          redirect_status: str, code: str | None) -> None:
     cus = customer(api)
     seti = post(api, "/v1/setup_intents", seti_body(cus, card(number))).json()
-    url = seti["next_action"]["challenge_redirect"]["url"]
+    url = dialect.challenge_url(seti)
     page = httpx.get(url)
     assert page.status_code == 200 and f"•••• {number[-4:]}" in page.text
     resp = answer(url, outcome)
@@ -148,9 +156,9 @@ def test_challenge_answer(api: httpx.Client, number: str, outcome: str, status: 
     assert api.get(f"/v1/setup_intents/{seti['id']}").json() == after
 
 
-def test_challenge_page_is_protected(api: httpx.Client) -> None:
+def test_challenge_page_is_protected(api: httpx.Client, dialect: Dialect) -> None:
     seti = post(api, "/v1/setup_intents", seti_body(customer(api), card("4000002760003184"))).json()
-    page = httpx.get(seti["next_action"]["challenge_redirect"]["url"])
+    page = httpx.get(dialect.challenge_url(seti))
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
@@ -170,30 +178,74 @@ def test_unknown_or_malformed_challenge_is_a_404_page(server: Any) -> None:
             assert resp.status_code == 404 and "text/html" in resp.headers["content-type"]
 
 
-def test_a_bad_outcome_changes_nothing(api: httpx.Client) -> None:
+def test_a_bad_outcome_changes_nothing(api: httpx.Client, dialect: Dialect) -> None:
     seti = post(api, "/v1/setup_intents", seti_body(customer(api), card("4462030000000000"))).json()
-    url = seti["next_action"]["challenge_redirect"]["url"]
+    url = dialect.challenge_url(seti)
     assert answer(url, "maybe").status_code == 400
     assert api.get(f"/v1/setup_intents/{seti['id']}").json()["status"] == "requires_action"
     assert answer(url, "complete").status_code == 303
 
 
-def test_return_url_required_when_the_card_needs_a_challenge(api: httpx.Client) -> None:
+def _waits_for_stripe_sdk(resp: httpx.Response, server: Any) -> tuple[dict[str, Any], str]:
+    """A Stripe-dialect confirm needing 3-D Secure without a return_url: 200, requires_action, the challenge
+    handed to a client library as `use_stripe_sdk` (docs/dialects.md); returns the intent and the page URL."""
+    assert resp.status_code == 200, resp.text
+    seti = resp.json()
+    assert seti["status"] == "requires_action", seti
+    stripe_js = seti["next_action"]["use_stripe_sdk"]["stripe_js"]
+    assert seti["next_action"] == {"type": "use_stripe_sdk", "use_stripe_sdk": {
+        "type": "three_d_secure_redirect", "stripe_js": stripe_js}}
+    assert stripe_js.startswith(server.base_url + "/3ds/")
+    return seti, stripe_js
+
+
+def _answered_without_return_url(url: str, outcome: str) -> None:
+    """No return_url to go back to: the page answers 200 with its final page."""
+    done = answer(url, outcome)
+    assert done.status_code == 200 and "text/html" in done.headers["content-type"], done.text
+    assert f'<h1 id="done" data-outcome="{outcome}">' in done.text
+
+
+def test_return_url_required_when_the_card_needs_a_challenge(api: httpx.Client, server: Any,
+                                                             dialect: Dialect) -> None:
+    """WooshPay's dialect: no challenge without a return_url (400). Stripe's: the challenge is for a client
+    library (`use_stripe_sdk`), answered on a page that ends there; the intent is then read again."""
     cus = customer(api)
     body = seti_body(cus, card("4462030000000000"))
     del body["return_url"]
-    assert_error(post(api, "/v1/setup_intents", body), 400, "parameter_missing", param="return_url")
-    assert api.get("/v1/setup_intents", params={"customer": cus}).json()["data"] == []
+    made = post(api, "/v1/setup_intents", body)
+    if dialect.is_stripe:
+        seti, stripe_js = _waits_for_stripe_sdk(made, server)
+        assert [s["id"] for s in api.get("/v1/setup_intents", params={"customer": cus}).json()["data"]] == [
+            seti["id"]]
+        assert api.get(f"/v1/customers/{cus}/payment_methods").json()["data"] == []  # not before the answer
+        _answered_without_return_url(stripe_js, "complete")
+        after = api.get(f"/v1/setup_intents/{seti['id']}").json()
+        assert after["status"] == "succeeded" and after["next_action"] is None
+        attached = api.get(f"/v1/customers/{cus}/payment_methods").json()["data"]
+        assert [pm["id"] for pm in attached] == [seti["payment_method"]] == [after["payment_method"]]
+        assert answer(stripe_js, "complete").status_code == 409  # answered once
+    else:
+        assert_error(made, 400, "parameter_missing", param="return_url")
+        assert api.get("/v1/setup_intents", params={"customer": cus}).json()["data"] == []
     # not needed for a frictionless card
     frictionless = seti_body(cus, card("4242424242424242"))
     del frictionless["return_url"]
     assert post(api, "/v1/setup_intents", frictionless).json()["status"] == "succeeded"
-    # confirming an existing intent: refused, the intent is unchanged
+    # confirming an existing intent: refused, the intent is unchanged (WooshPay); use_stripe_sdk (Stripe)
     seti = api.post("/v1/setup_intents", data={"customer": cus}).json()
     resp = post(api, f"/v1/setup_intents/{seti['id']}/confirm",
                 {"payment_method_data": {"type": "card", "card": card("4000002500003155")}})
-    assert_error(resp, 400, "parameter_missing", param="return_url")
-    assert api.get(f"/v1/setup_intents/{seti['id']}").json()["status"] == "requires_payment_method"
+    if dialect.is_stripe:
+        confirmed, stripe_js = _waits_for_stripe_sdk(resp, server)
+        assert confirmed["id"] == seti["id"]
+        _answered_without_return_url(stripe_js, "fail")
+        after = api.get(f"/v1/setup_intents/{seti['id']}").json()
+        assert after["status"] == "requires_payment_method" and after["next_action"] is None
+        assert after["last_setup_error"]["code"] == "setup_intent_authentication_failure"
+    else:
+        assert_error(resp, 400, "parameter_missing", param="return_url")
+        assert api.get(f"/v1/setup_intents/{seti['id']}").json()["status"] == "requires_payment_method"
 
 
 def test_request_three_d_secure_any_challenges_a_frictionless_card(api: httpx.Client) -> None:
@@ -241,10 +293,10 @@ def test_cancel(api: httpx.Client) -> None:
     assert api.get("/v1/payment_methods", params={"limit": 1}).json()["data"] == newest_pm  # none created
 
 
-def test_a_canceled_challenge_can_no_longer_be_answered(api: httpx.Client) -> None:
+def test_a_canceled_challenge_can_no_longer_be_answered(api: httpx.Client, dialect: Dialect) -> None:
     seti = post(api, "/v1/setup_intents", seti_body(customer(api), card("4462030000000000"))).json()
     api.post(f"/v1/setup_intents/{seti['id']}/cancel")
-    resp = answer(seti["next_action"]["challenge_redirect"]["url"], "complete")
+    resp = answer(dialect.challenge_url(seti), "complete")
     assert resp.status_code == 409
     assert api.get(f"/v1/setup_intents/{seti['id']}").json()["status"] == "canceled"
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from support.dialects import STRIPE_API_VERSION
 
 URL = "https://merchant.example/hooks"
 
@@ -14,10 +18,12 @@ def create(api, **extra):
     return resp.json()
 
 
-def test_create_returns_the_secret_once(api):
+def test_create_returns_the_secret_once(api, dialect):
     we = create(api, description="orders", **{"metadata[team]": "billing"})
-    assert we["id"].startswith("we_") and len(we["id"]) == 3 + 19
+    assert re.fullmatch(dialect.id_re("we"), we["id"]), we["id"]
     assert we["object"] == "webhook_endpoint"
+    # the version its deliveries are written in: WooshPay's, or (no Stripe-Version sent) Stripe's default
+    assert we["api_version"] == (STRIPE_API_VERSION if dialect.is_stripe else "2024-06-01")
     assert we["url"] == URL and we["enabled_events"] == ["customer.created"]
     assert we["status"] == "enabled" and we["livemode"] is False
     assert we["description"] == "orders" and we["metadata"] == {"team": "billing"}

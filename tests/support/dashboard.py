@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from support.dialects import Dialect
 from support.server import PaykeepServer
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -19,6 +20,12 @@ def csrf_from(page: str) -> str:
     found = _CSRF.search(page)
     assert found, "no CSRF token on the page"
     return html.unescape(found.group(1))
+
+
+def id_pattern(dialect: Dialect, prefix: str) -> str:
+    """`dialect.id_re(prefix)` without its anchors, to find ids of the dialect's form in a page or a link
+    (`re.findall(rf'href="/dashboard/customers/({id_pattern(dialect, "cus")})"', page)`)."""
+    return dialect.id_re(prefix).pattern.removeprefix(r"\A").removesuffix(r"\Z")
 
 
 def admin_login(server: PaykeepServer) -> tuple[str, str]:
