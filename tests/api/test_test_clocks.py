@@ -263,6 +263,9 @@ def test_advancing_backwards_or_too_far_is_refused(api: httpx.Client, dialect: D
                                   data={"frozen_time": str(dialect.ts(START_MS + 800 * DAY_MS))}), 400,
                          param="frozen_time")
     assert "two years" in error["message"]
+    error = assert_error(api.post(f"{PATH}/{clock['id']}/advance", data={"frozen_time": str(10**15)}), 400,
+                         param="frozen_time")  # past the year 9999 in either unit
+    assert "between 1970 and 9999" in error["message"]
     assert_error(api.post(f"{PATH}/{clock['id']}/advance", data={}), 400, "parameter_missing",
                  param="frozen_time")
     unchanged = api.get(f"{PATH}/{clock['id']}").json()

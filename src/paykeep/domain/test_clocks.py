@@ -55,6 +55,7 @@ class TestClock(Entity):
 
     def advance_to(self, target_ms: int) -> TestClock:
         """ready -> advancing towards `target_ms`; a clock only moves forward, at most two years at a time."""
+        check_frozen_time(target_ms)
         if self.advancing:
             raise InvalidRequest(
                 f"The test clock {self.id} is still advancing (to {iso(self.target_frozen_time or 0)}). Wait "
@@ -101,6 +102,8 @@ def check_name(value: str | None) -> str | None:
 
 def iso(ms: int) -> str:
     """A time for a message, the same in both dialects (whose numbers differ: ms or s)."""
+    if not 0 <= ms <= MAX_FROZEN_TIME_MS:
+        return f"{ms} ms after 1970"
     seconds, rest = divmod(ms, 1000)
     text = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text}.{rest:03d}Z" if rest else f"{text}Z"

@@ -23,7 +23,7 @@ import threading
 from typing import Any, Literal
 
 from paykeep.domain.checkout_sessions import CheckoutSessionStatus
-from paykeep.domain.errors import InvalidRequest, ParameterMissing
+from paykeep.domain.errors import InvalidRequest
 from paykeep.domain.payment_intents import PaymentIntentStatus
 from paykeep.domain.test_clocks import (
     LIFETIME_MS,
@@ -66,8 +66,6 @@ def create_test_clock(ctx: Context, params: TestClockCreate) -> TestClock:
     put on the new clock)."""
     if ctx.caller.livemode:
         raise InvalidRequest("Test clocks exist in test mode only: use a test mode API key (sk_test_…).")
-    if params.frozen_time is None:
-        raise ParameterMissing("frozen_time")
     now = ctx.now_ms()
     clock = TestClock(id=ctx.new_id("clock"), account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
                       created=now, frozen_time=check_frozen_time(params.frozen_time),
@@ -112,8 +110,6 @@ def list_test_clocks(ctx: Context, params: TestClockList) -> tuple[list[TestCloc
 def advance_test_clock(ctx: Context, clock_id: str, params: TestClockAdvance) -> TestClock:
     """POST /v1/test_helpers/test_clocks/{id}/advance: the target is recorded and the clock is `advancing`;
     `finish_advance` does the rest."""
-    if params.frozen_time is None:
-        raise ParameterMissing("frozen_time")
     clock = live_test_clock(ctx, clock_id, for_update=True)
     advancing = clock.advance_to(params.frozen_time)  # 400 when not later, too far, or still advancing
     ctx.uow.test_clocks.save(advancing)

@@ -14,7 +14,7 @@ from paykeep.wire.params import ExpandParams, ListParams
 class TestClockCreate(ExpandParams):
     __test__ = False  # not a pytest test class
 
-    frozen_time: int | None = None  # required: checked by the use case, so the 400 names it
+    frozen_time: int  # Unix time in the dialect's unit (stored in ms)
     name: str | None = None
     customer: str | None = None  # an existing customer to put on the clock (Stripe's newer parameter)
 
@@ -22,7 +22,7 @@ class TestClockCreate(ExpandParams):
 class TestClockAdvance(ExpandParams):
     __test__ = False
 
-    frozen_time: int | None = None  # required
+    frozen_time: int  # later than the clock's, at most two years later
 
 
 class TestClockList(ListParams):
