@@ -174,13 +174,13 @@ def test_paykeep_url_uses_a_running_server_and_its_printed_token(tmp_path: Path)
         assert match is not None, server.logs()
         assert match.group(1) == server.base_url
         token = match.group(2)
-        source = REPORT + '''
+        source = textwrap.dedent(REPORT) + textwrap.dedent('''
             def test_external(paykeep_server, paykeep_account):
                 assert paykeep_server.process is None
                 customer = paykeep_account.request("POST", "/v1/customers", {"email": "ext@example.com"})
                 assert customer.status == 200
                 report(url=paykeep_server.url, account=paykeep_account.id, customer=customer.json()["id"])
-        '''
+        ''')
         suite = tmp_path / "suite"
         suite.mkdir()
         result = run_suite(suite, source, f"--paykeep-url={server.base_url}/", f"--paykeep-token={token}")
