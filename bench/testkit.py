@@ -7,9 +7,10 @@ Measured, alternately paykeep and localstripe, `--starts` times each (default 5)
    load on the machine than the wall time);
 2. localstripe: `bench/localstripe_server.py` (localstripe's own app) to its first answered request
    (GET /v1/customers), with its CPU seconds;
-3. paykeep through pytest: a suite of one test run by `python -m pytest`, reporting what the paykeep_server
-   fixture waited from the moment it was asked to the first answer (the server is launched when collection
-   ends, so this is what is left of the cold start), and the cold start inside that run;
+3. paykeep through pytest: a suite of one test run by `python -m pytest` (`--paykeep-dialect stripe` in its
+   pytest.ini, as examples/merchant-tests has it), reporting what the paykeep_server fixture waited from the
+   moment it was asked to the first answer (the plugin launches the server at pytest's start-up, so this is
+   what is left of the cold start once pytest has collected), and the cold start inside that run;
 then, on one paykeep server, `--accounts` times (default 50, after 5 unmeasured) the time to make one
 paykeep_account (POST /v1/test_helpers/accounts, as the fixture does): median, p90, range, and the server's
 CPU time per account.
@@ -104,7 +105,8 @@ def test_first(paykeep_server, paykeep_account):
 def paykeep_through_pytest() -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="paykeep-bench-suite-") as tmp:
         root = Path(tmp)
-        (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider -p no:benchmark\n")
+        (root / "pytest.ini").write_text(  # as examples/merchant-tests/pytest.ini: launched at start-up
+            "[pytest]\naddopts = -p no:cacheprovider -p no:benchmark --paykeep-dialect stripe\n")
         (root / "test_first.py").write_text(textwrap.dedent(SUITE))
         out = root / "out.json"
         started = time.perf_counter()

@@ -12,9 +12,10 @@ Fixtures:
   `.events`, `.wait_for(type, timeout=5)`, signatures verified with the endpoint's secret.
 
 With pytest-xdist every worker has its own server (the worker id is in its temporary directory's name). The
-server is started as soon as collection shows a test will need it, so it comes up while collection ends and
-the first tests set up; the fixture waits only for what is left. A run that uses none of these fixtures
-starts nothing: the plugin then only adds its three options.
+server is launched before it is asked for, so that it comes up while pytest collects: at start-up when the
+run names `--paykeep-dialect` (as a suite's `addopts` does), else as soon as collection shows a test will
+use it; the fixture waits only for what is left. A run that uses none of these fixtures (and names none of
+their options) starts nothing: the plugin then only adds its three options.
 """
 
 from __future__ import annotations
@@ -60,7 +61,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_STATE] = _State()
+    """A run that names --paykeep-dialect is one that uses the fixtures (e.g. `addopts` in the suite's
+    pytest.ini): its server is launched now, to come up while the run collects."""
+    config.stash[_STATE] = state = _State()
+    if config.getoption("paykeep_dialect") is not None and _may_start(config):
+        state.process = _new_process(config).launch()
+
+
+def _may_start(config: pytest.Config) -> bool:
+    """Not for an external server, a run that only lists or explains, or xdist's controller (its workers
+    start their own)."""
+    option = config.option
+    if config.getoption("paykeep_url") or any(getattr(option, name, False) for name in (
+            "collectonly", "help", "showfixtures", "show_fixtures_per_test", "markers")):
+        return False
+    return not (getattr(option, "numprocesses", None) and not hasattr(config, "workerinput"))
 
 
 def _worker(config: pytest.Config) -> str:
@@ -75,7 +90,7 @@ def _new_process(config: pytest.Config) -> ServerProcess:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the server now if a collected test will use it (not with --paykeep-url, not --collect-only)."""
     config = session.config
-    if config.option.collectonly or config.getoption("paykeep_url") or _STATE not in config.stash:
+    if _STATE not in config.stash or not _may_start(config):
         return
     if not any(FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         return
@@ -99,7 +114,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     cold = server.process.cold_start_s
     terminalreporter.write_line(
         f"paykeep: {server.url} answered {server.fixture_wait_s:.3f} s after paykeep_server asked "
-        f"(started at collection; from process start to first answer {cold:.3f} s)")
+        f"(launched before; from process start to first answer {cold:.3f} s)")
 
 
 @pytest.fixture(scope="session")
