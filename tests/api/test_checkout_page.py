@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from support.cards import shows_card_digits
+from support.dialects import Dialect
 from support.server import PaykeepServer
 
 SUCCESS = "https://merchant.example/done?cs={CHECKOUT_SESSION_ID}"
@@ -146,7 +147,7 @@ def test_every_field_is_checked_with_the_api_messages(api: httpx.Client, browser
 
 
 def test_frictionless_card_completes_the_session(api: httpx.Client, browser: httpx.Client,
-                                                 server: PaykeepServer) -> None:
+                                                 server: PaykeepServer, dialect: Dialect) -> None:
     cs = new_session(api)
     resp = submit(browser, cs["url"], GOOD)
     assert resp.status_code == 303, resp.text
@@ -157,6 +158,8 @@ def test_frictionless_card_completes_the_session(api: httpx.Client, browser: htt
     assert done["customer_details"]["name"] == "Ada Lovelace"
     seti = api.get(f"/v1/setup_intents/{cs['setup_intent']}").json()
     assert seti["status"] == "succeeded"
+    # made by the page, in the id form of the session it is for
+    assert re.fullmatch(dialect.id_re("pm"), seti["payment_method"])
     pms = api.get(f"/v1/customers/{cs['customer']}/payment_methods").json()["data"]
     assert [pm["id"] for pm in pms] == [seti["payment_method"]]
     assert pms[0]["card"]["last4"] == "4242" and pms[0]["billing_details"]["name"] == "Ada Lovelace"
@@ -170,6 +173,8 @@ def test_frictionless_card_completes_the_session(api: httpx.Client, browser: htt
     events = api.get("/v1/events", params={"type": "checkout.session.completed", "limit": 100}).json()["data"]
     mine = [e for e in events if e["data"]["object"]["id"] == cs["id"]]
     assert len(mine) == 1 and mine[0]["data"]["object"]["status"] == "complete"
+    assert re.fullmatch(dialect.id_re("evt"), mine[0]["id"])
+    assert abs(mine[0]["created"] - dialect.now()) <= dialect.ts(60_000)
     assert mine[0]["request"]["id"] is None, "caused by the hosted page, not by an API request"
     assert "4242424242424242" not in server.logs() and "4242 4242 4242 4242" not in server.logs()
 

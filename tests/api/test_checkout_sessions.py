@@ -12,12 +12,15 @@ import httpx
 import pytest
 
 from support.assertions import assert_error, without
+from support.dialects import Dialect
 from support.server import PaykeepServer
 
 DAY_MS = 24 * 3600 * 1000
 SUCCESS = "https://merchant.example/billing/success?session={CHECKOUT_SESSION_ID}"
 CANCEL = "https://merchant.example/billing/cancel"
-HOSTED = re.compile(r"^(http://127\.0\.0\.1:\d+)/checkout/setup/cs_(test|live)_(\d{19})\?key=([0-9a-f]{40})$")
+# The session's id after `cs_` (19 digits; in the Stripe dialect, and 5 base-62 characters) in the link's path
+HOSTED = re.compile(
+    r"^(http://127\.0\.0\.1:\d+)/checkout/setup/cs_(test|live)_(\d{19}(?:[0-9A-Za-z]{5})?)\?key=([0-9a-f]{40})$")
 
 
 def create(api: httpx.Client, path: str = "/v1/checkout/sessions/setup", **params: Any) -> dict[str, Any]:
@@ -44,7 +47,8 @@ def new_customer(api: httpx.Client, **params: Any) -> dict[str, Any]:
 
 
 # -- create --------------------------------------------------------------------------------------------------
-def test_create_on_the_seed_path_renders_every_field(api: httpx.Client, server: PaykeepServer) -> None:
+def test_create_on_the_seed_path_renders_every_field(api: httpx.Client, server: PaykeepServer,
+                                                     dialect: Dialect) -> None:
     before = int(time.time() * 1000)
     resp = api.post("/v1/checkout/sessions/setup", data={
         "success_url": SUCCESS, "cancel_url": CANCEL, "payment_method_types[]": "card",
@@ -55,12 +59,16 @@ def test_create_on_the_seed_path_renders_every_field(api: httpx.Client, server: 
     assert resp.status_code == 200, resp.text
     assert resp.headers["request-id"].startswith("req_")
     cs = resp.json()
-    assert re.fullmatch(r"cs_\d{19}", cs["id"])
+    assert re.fullmatch(dialect.id_re("cs"), cs["id"])
     assert cs["object"] == "checkout.session"
     assert cs["mode"] == "setup" and cs["status"] == "open" and cs["payment_status"] == "no_payment_required"
-    assert before - 1000 <= cs["created"] <= after + 1000, "created is Unix time in milliseconds"
-    assert cs["expires_at"] - cs["created"] == DAY_MS
-    assert cs["livemode"] is False and cs["live_mode"] is False
+    assert dialect.ts(before - 1000) <= cs["created"] <= dialect.ts(after + 1000), "the dialect's unit"
+    assert cs["expires_at"] - cs["created"] == dialect.ts(DAY_MS)
+    assert cs["livemode"] is False
+    if dialect.is_stripe:
+        assert "live_mode" not in cs  # WooshPay's spelling only
+    else:
+        assert cs["live_mode"] is False
     assert cs["success_url"] == SUCCESS and cs["cancel_url"] == CANCEL
     assert cs["metadata"] == {"order_id": "order123", "merchant_user_id": "123"}
     assert cs["client_reference_id"] == "user-42"
@@ -311,10 +319,11 @@ def test_expire_unknown_session_and_unknown_parameter(api: httpx.Client) -> None
 
 
 # -- modes ---------------------------------------------------------------------------------------------------
-def test_livemode_separation(api: httpx.Client, server: PaykeepServer) -> None:
+def test_livemode_separation(api: httpx.Client, server: PaykeepServer, dialect: Dialect) -> None:
     with server.client(server.sk_live) as live:
         live_cs = create(live)
-        assert live_cs["livemode"] is True and live_cs["live_mode"] is True
+        assert live_cs["livemode"] is True
+        assert live_cs.get("live_mode", "absent") == ("absent" if dialect.is_stripe else True)
         match = HOSTED.match(live_cs["url"])
         assert match and match.group(2) == "live"
         assert live.get(f"/v1/customers/{live_cs['customer']}").json()["livemode"] is True

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from support.assertions import REQUEST_ID, assert_error
+from support.dialects import STRIPE_API_VERSION, Dialect
 from support.runtime import request_in_flight
 from support.server import PaykeepServer
 
@@ -312,7 +313,7 @@ def test_a_429_is_not_stored_for_idempotency(limited: PaykeepServer) -> None:
 
 # -- Request-Id ----------------------------------------------------------------------------------------------
 def test_every_response_has_a_request_id(
-    server: PaykeepServer, api: httpx.Client, anon: httpx.Client
+    server: PaykeepServer, api: httpx.Client, anon: httpx.Client, dialect: Dialect
 ) -> None:
     cid = api.post("/v1/customers").json()["id"]
     responses = [
@@ -334,6 +335,10 @@ def test_every_response_has_a_request_id(
     for resp, rid in zip(responses, request_ids, strict=True):
         assert REQUEST_ID.match(rid), (resp.request.url, resp.status_code, rid)
     assert len(set(request_ids)) == len(request_ids), "every request gets its own id"
+    # the account's answers in Stripe's dialect name their version (the request's, else the default)
+    expected = STRIPE_API_VERSION if dialect.is_stripe else None
+    for resp in (*responses[:5], responses[7]):
+        assert resp.headers.get("stripe-version") == expected, (resp.request.url, resp.status_code)
 
 
 # -- test / live separation ----------------------------------------------------------------------------------

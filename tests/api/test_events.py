@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
+
+from paykeep import API_VERSION
+from support.dialects import STRIPE_API_VERSION
 
 
 def new_customer(api, **data):
@@ -16,19 +21,26 @@ def events_for(api, object_id, **params):
     return [e for e in found if e["data"]["object"]["id"] == object_id]
 
 
-def test_customer_created_event_has_the_contract_fields(api):
+def test_customer_created_event_has_the_contract_fields(api, dialect):
     resp = new_customer(api, name="Ada")
     cus = resp.json()
     (event,) = events_for(api, cus["id"], type="customer.created")
-    assert event["id"].startswith("evt_") and len(event["id"]) == 4 + 19
+    assert re.fullmatch(dialect.id_re("evt"), event["id"])
     assert event["object"] == "event" and event["type"] == "customer.created"
-    assert event["livemode"] is False and isinstance(event["api_version"], str)
-    assert event["created"] >= cus["created"] and event["created"] > 10**12  # milliseconds
+    assert event["livemode"] is False
+    assert event["api_version"] == (STRIPE_API_VERSION if dialect.is_stripe else API_VERSION)
+    assert event["created"] >= cus["created"]
+    assert abs(event["created"] - dialect.now()) <= dialect.ts(60_000)  # ms, or s in Stripe's dialect
     assert event["data"]["object"] == cus
     assert "previous_attributes" not in event["data"]
     assert event["request"] == {"id": resp.headers["request-id"], "idempotency_key": None}
     assert event["pending_webhooks"] == 0  # no endpoint in this module is subscribed
     assert api.get(f"/v1/events/{event['id']}").json() == event
+    # Stripe's dialect writes an event in the reading request's Stripe-Version; WooshPay's has one version
+    versioned = api.get(f"/v1/events/{event['id']}", headers={"Stripe-Version": "2023-10-16"})
+    expected = "2023-10-16" if dialect.is_stripe else API_VERSION
+    assert versioned.json() == {**event, "api_version": expected}
+    assert versioned.headers.get("stripe-version") == ("2023-10-16" if dialect.is_stripe else None)
 
 
 def test_idempotency_key_is_recorded_and_a_replay_writes_no_second_event(api):
@@ -80,9 +92,17 @@ def test_bad_filters_are_400(api):
 
 def test_created_filter_and_pagination(api):
     first = new_customer(api).json()
-    second = new_customer(api).json()
     (e1,) = events_for(api, first["id"])
-    (e2,) = events_for(api, second["id"])
+    # e2 at least one unit of `created` after e1 (a ms; a second in Stripe's dialect): customers are made
+    # until one is, polled with a bound; `previous` is the event just before e2
+    previous, deadline = e1, time.monotonic() + 5
+    while True:
+        (e2,) = events_for(api, new_customer(api).json()["id"])
+        if e2["created"] > e1["created"] or time.monotonic() > deadline:
+            break
+        previous = e2
+        time.sleep(0.05)
+    assert e2["created"] > e1["created"], (e1, e2)
     newer = api.get("/v1/events", params={"created[gt]": e1["created"], "limit": 100}).json()["data"]
     assert e2["id"] in [e["id"] for e in newer] and e1["id"] not in [e["id"] for e in newer]
     exact = api.get(
@@ -90,8 +110,8 @@ def test_created_filter_and_pagination(api):
     ).json()
     assert e1["id"] in [e["id"] for e in exact["data"]]
     page = api.get("/v1/events", params={"limit": 1, "starting_after": e2["id"]}).json()
-    assert page["data"][0]["id"] == e1["id"] and page["has_more"] is True
-    back = api.get("/v1/events", params={"limit": 1, "ending_before": e1["id"]}).json()
+    assert page["data"][0]["id"] == previous["id"] and page["has_more"] is True
+    back = api.get("/v1/events", params={"limit": 1, "ending_before": previous["id"]}).json()
     assert back["data"][0]["id"] == e2["id"]
     assert api.get("/v1/events", params={"starting_after": "evt_0000000000000000000"}).status_code == 404
 

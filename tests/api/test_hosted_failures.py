@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from support.dialects import Dialect
 from support.server import PaykeepServer
 
 SUCCESS = "https://merchant.example/done?cs={CHECKOUT_SESSION_ID}"
@@ -135,8 +136,8 @@ def test_an_answered_challenge_links_back_to_the_merchant(api: httpx.Client, bro
     assert posted.status_code == 409 and 'id="back-link"' in posted.text
 
 
-def test_a_payment_challenge_answered_twice_links_to_the_return_url(api: httpx.Client,
-                                                                    browser: httpx.Client) -> None:
+def test_a_payment_challenge_answered_twice_links_to_the_return_url(api: httpx.Client, browser: httpx.Client,
+                                                                    dialect: Dialect) -> None:
     customer = api.post("/v1/customers", data={"email": "twice@example.com"}).json()["id"]
     resp = api.post("/v1/payment_intents", json={
         "amount": 1200, "currency": "usd", "confirm": True, "customer": customer,
@@ -145,7 +146,7 @@ def test_a_payment_challenge_answered_twice_links_to_the_return_url(api: httpx.C
         "return_url": "https://merchant.example/paid?order=7"})
     pi = resp.json()
     assert pi["status"] == "requires_action", resp.text
-    challenge = pi["next_action"]["challenge_redirect"]["url"]
+    challenge = dialect.challenge_url(pi)
     assert browser.post(challenge, data={"outcome": "fail"}).status_code == 303
     again = browser.get(challenge)
     link = re.search(r'id="back-link" href="([^"]+)"', again.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 
 from support.assertions import assert_error
+from support.dialects import Dialect
 from support.runtime import request_in_flight
 from support.server import PaykeepServer
 
@@ -25,7 +27,7 @@ def customers_with(api: httpx.Client, email: str) -> list[dict[str, Any]]:
     return list(api.get("/v1/customers", params={"email": email, "limit": 100}).json()["data"])
 
 
-def test_same_key_and_parameters_replay_the_first_response(api: httpx.Client) -> None:
+def test_same_key_and_parameters_replay_the_first_response(api: httpx.Client, dialect: Dialect) -> None:
     key, email = new_key(), unique_email()
     first = api.post(
         "/v1/customers", data={"email": email, "metadata[a]": "1"}, headers={"Idempotency-Key": key}
@@ -40,6 +42,13 @@ def test_same_key_and_parameters_replay_the_first_response(api: httpx.Client) ->
         assert again.headers["idempotent-replayed"] == "true"
         assert again.content == first.content, "the identical body, byte for byte"
         assert again.headers["request-id"] != first.headers["request-id"], "each request has its own id"
+    assert re.fullmatch(dialect.id_re("cus"), first.json()["id"])
+    assert abs(first.json()["created"] - dialect.now()) <= dialect.ts(60_000)
+    # asked for in the other dialect, the replay is still the first response's bytes, in its dialect
+    other = "wooshpay" if dialect.is_stripe else "stripe"
+    elsewhere = api.post("/v1/customers", data={"email": email, "metadata[a]": "1"},
+                         headers={"Idempotency-Key": key, "Paykeep-Dialect": other})
+    assert elsewhere.headers["idempotent-replayed"] == "true" and elsewhere.content == first.content
     assert [c["id"] for c in customers_with(api, email)] == [first.json()["id"]]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from support.assertions import assert_error
 from support.payments import events_for, pay
 
@@ -17,24 +19,28 @@ def _charge(api, pi):
     return expanded["latest_charge"]
 
 
-def test_full_refund_by_default(api):
+def test_full_refund_by_default(api, dialect):
     pi = _paid(api)
     resp = api.post("/v1/refunds", json={"payment_intent": pi["id"], "reason": "requested_by_customer",
                                          "metadata": {"ticket": "T-1"}})
     assert resp.status_code == 200, resp.text
     refund = resp.json()
-    assert refund["object"] == "refund" and refund["id"].startswith("re_")
-    assert refund["amount"] == 5000 and refund["currency"] == "USD" and refund["status"] == "succeeded"
+    assert refund["object"] == "refund" and re.fullmatch(dialect.id_re("re"), refund["id"])
+    assert refund["amount"] == 5000 and refund["currency"] == dialect.currency("usd")
+    assert refund["status"] == "succeeded"
+    assert abs(refund["created"] - dialect.now()) <= dialect.ts(60_000)
     assert refund["payment_intent"] == pi["id"] and refund["charge"] == pi["latest_charge"]
     assert refund["reason"] == "requested_by_customer" and refund["metadata"] == {"ticket": "T-1"}
     charge = _charge(api, pi)
     assert charge["amount_refunded"] == 5000 and charge["refunded"] is True
+    assert charge["currency"] == dialect.currency("usd")
     assert api.get(f"/v1/refunds/{refund['id']}").json() == refund
     assert events_for(api, refund["id"], "refund.") == ["refund.created"]
     charge_events = api.get("/v1/events", params={"type": "charge.refunded", "limit": 100}).json()["data"]
     mine = [e for e in charge_events if e["data"]["object"]["id"] == pi["latest_charge"]]
     assert len(mine) == 1
     assert mine[0]["data"]["object"]["amount_refunded"] == 5000
+    assert mine[0]["data"]["object"]["currency"] == dialect.currency("usd")
     assert mine[0]["data"]["previous_attributes"]["amount_refunded"] == 0
     assert_error(api.post("/v1/refunds", json={"payment_intent": pi["id"]}), 400, "charge_already_refunded")
 
@@ -94,10 +100,10 @@ def test_refund_parameters(api):
     assert_error(api.get("/v1/refunds/re_0000000000000000000"), 404, "resource_missing")
 
 
-def test_zero_decimal_refund(api):
+def test_zero_decimal_refund(api, dialect):
     pi = _paid(api, amount=800, currency="JPY")
     refund = api.post("/v1/refunds", json={"payment_intent": pi["id"], "amount": 300}).json()
-    assert refund["amount"] == 300 and refund["currency"] == "JPY"
+    assert refund["amount"] == 300 and refund["currency"] == dialect.currency("jpy")
     error = assert_error(api.post("/v1/refunds", json={"payment_intent": pi["id"], "amount": 501}), 400,
                          "amount_too_large")
     assert "500 JPY" in error["message"]
