@@ -38,7 +38,7 @@ def create_customer(ctx: Context, params: CustomerCreate) -> Customer:
     clock = live_test_clock(ctx, params.test_clock, param="test_clock") if params.test_clock else None
     customer = Customer(id=ctx.new_id("cus"), account_id=ctx.caller.account_id, livemode=ctx.caller.livemode,
                         created=clock.frozen_time if clock else ctx.now_ms(),
-                        test_clock=clock.id if clock else None).with_(**_changes(params, None))
+                        test_clock=clock.id if clock else None, **_changes(params, None))  # not a copy
     ctx.uow.customers.add(customer)
     ctx.emit("customer.created", render_customer(customer), row=customer)
     return customer
