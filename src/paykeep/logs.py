@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import time
+from typing import TextIO
 
 from paykeep.domain.cards import luhn_valid
 
@@ -60,7 +61,7 @@ class RedactingFormatter(logging.Formatter):
 LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-class ServerHandler(logging.StreamHandler):
+class ServerHandler(logging.StreamHandler[TextIO]):
     """The handler `configure_logging` installs (stderr, redacting formatter). Access lines, when this is
     where they would end up anyway, are written to it directly (`log_request`)."""
 
