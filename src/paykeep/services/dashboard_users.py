@@ -21,6 +21,7 @@ from typing import Any
 
 from paykeep.domain.errors import ParameterInvalid
 from paykeep.services import dashboard_sessions
+from paykeep.services.accounts import first_account
 from paykeep.services.ports import Deps, UnitOfWork
 
 ADMIN_EMAIL = "admin@paykeep.local"
@@ -95,8 +96,8 @@ def _insert_user(uow: UnitOfWork, deps: Deps, account_id: str, email: str, passw
 
 
 def _account_id(uow: UnitOfWork) -> str | None:
-    accounts = uow.accounts.find(None, limit=1)
-    return str(accounts[0]["id"]) if accounts else None
+    first = first_account(uow)  # the account `init` made, not the newest (services/accounts.py)
+    return str(first["id"]) if first is not None else None
 
 
 def ensure_admin(deps: Deps) -> AdminLogin:
