@@ -232,8 +232,11 @@ def authenticate(uow: UnitOfWork, deps: Deps, raw_key: str) -> Caller:
         raise AuthenticationFailed(f"Invalid API Key provided: {_masked(raw_key)}")
     return Caller(
         account_id=key["account_id"], livemode=key["livemode"], publishable=key["kind"] == "publishable",
-        dialect=Dialect(key["account_dialect"]),
+        dialect=_DIALECTS[key["account_dialect"]],
     )
+
+
+_DIALECTS = {d.value: d for d in Dialect}  # a dict lookup per request, not the enum's call
 
 
 def _masked(raw: str) -> str:

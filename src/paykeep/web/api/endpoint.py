@@ -121,13 +121,14 @@ class ApiRequest:
                 expand_paths: Paths | None = None) -> Response:
         """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
         caller = self.caller
-        try:
-            stored = idempotency.claim(self.deps, caller, self.request.method, self.request.url.path,
-                                       self.raw, retry_on_conflict)
-        except TransactionConflict:
-            raise _lock_timeout() from None
-        if stored is not None:
-            return json_response(stored.body, stored.status, idempotency.REPLAYED_HEADER)
+        if caller.idempotency_key is not None:  # (request.url builds and re-parses the whole URL)
+            try:
+                stored = idempotency.claim(self.deps, caller, self.request.method, self.request.url.path,
+                                           self.raw, retry_on_conflict)
+            except TransactionConflict:
+                raise _lock_timeout() from None
+            if stored is not None:
+                return json_response(stored.body, stored.status, idempotency.REPLAYED_HEADER)
         try:
             with idempotency.settled(self.deps, caller):
                 status, text = retry_on_conflict(lambda: self._transact(fn, render, expand_paths or []))
