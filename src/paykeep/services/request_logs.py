@@ -10,8 +10,9 @@ shaped like a card number, client secrets, API keys and `whsec_` secrets.
 
 The cost on the request's own path is one tuple appended to a bounded deque (`RequestLog.finish`, called by
 web/front_door.py; the response's bytes are kept as they are sent, the first 16 KB). Everything else, the
-redaction, the JSON and the INSERT, happens in a background task that wakes every 200 ms, or at once when
-100 records wait, and writes all of them in one transaction (one executemany / multi-row INSERT). Beyond
+redaction and the JSON, happens in a background task on the event loop that wakes every 200 ms, or at once
+when 1,000 records wait, and builds them a slice at a time; a thread writes them in one transaction (one
+executemany on SQLite, one multi-row INSERT … VALUES on PostgreSQL). Beyond
 `limit` waiting records (the database stalled) the oldest are dropped and counted; on shutdown the buffer is
 flushed. PAYKEEP_REQUEST_LOGS=0 turns it all off.
 """
@@ -29,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from paykeep.domain.errors import ParameterInvalid
-from paykeep.domain.ids import OBJECT_PREFIXES, looks_like, prefix_of
+from paykeep.domain.ids import OBJECT_PREFIXES
 from paykeep.logs import redact
 from paykeep.services.common import load, purge_in_batches
 from paykeep.services.ports import Context, Deps, Scope, TransactionConflict
@@ -37,10 +38,11 @@ from paykeep.services.ports import Context, Deps, Scope, TransactionConflict
 log = logging.getLogger("paykeep.request_logs")
 RETENTION_MS = 7 * 24 * 3600 * 1000
 FLUSH_INTERVAL_S = 0.2
-FLUSH_AT = 100  # waiting records that wake the flusher before its interval is up
+FLUSH_AT = 1000  # waiting records that wake the flusher before its interval is up
 BUFFER_LIMIT = 5000  # waiting records at most; beyond, the oldest are dropped
 BODY_LIMIT = 16 * 1024  # response bytes kept per record
 MAX_OBJECT_IDS = 20
+BUILD_SLICE = 16  # records built on the event loop between two chances for requests to run
 WRITE_ATTEMPTS = 3  # a batch that loses a race (a busy SQLite) is written again, then dropped
 TRUNCATED = "…[truncated]"
 ENV = "PAYKEEP_REQUEST_LOGS"
@@ -133,8 +135,7 @@ class RequestLog:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=self.interval_s)
             wake.clear()
-            if self._buffer:
-                await asyncio.to_thread(self.flush)
+            await self.flush_async()
 
     async def stop(self) -> None:
         self._stopping = True
@@ -145,28 +146,53 @@ class RequestLog:
                 await asyncio.wait_for(self._task, timeout=30)
             except TimeoutError:
                 self._task.cancel()
-        await asyncio.to_thread(self.flush)  # what came in meanwhile
+        await self.flush_async()  # what came in meanwhile
         if self.dropped:
             log.warning("request logs: %d record(s) dropped (buffer full or not writable)", self.dropped)
 
+    async def flush_async(self, batch: int = 1000) -> int:
+        """Write the records waiting now, `batch` per transaction, from the event loop: they are built right
+        here, a slice at a time with the loop free in between (in a thread, this Python work would hold the
+        GIL against the requests' own, which costs them far more than the work itself); only the INSERT runs
+        in a thread. Records that arrive meanwhile wait for the next tick: one transaction per tick, not one
+        per few requests."""
+        done, waiting = 0, len(self._buffer)  # only these: what arrives meanwhile waits for the next tick
+        while waiting > 0:
+            rows: list[dict[str, Any]] = []
+            taken = self._take(min(batch, waiting))
+            waiting -= len(taken) or waiting
+            for n, raw in enumerate(taken, 1):
+                self._build_into(rows, raw)
+                if n % BUILD_SLICE == 0:
+                    await asyncio.sleep(0)
+            done += await asyncio.to_thread(self._write, rows)
+        self.written += done
+        return done
+
     def flush(self, batch: int = 1000) -> int:
-        """Write every record waiting, `batch` per transaction; returns how many were written."""
+        """Write every record waiting, `batch` per transaction, from this thread; returns how many."""
         done = 0
         while self._buffer:
-            raws: list[Raw] = []
-            with contextlib.suppress(IndexError):
-                while len(raws) < batch:
-                    raws.append(self._buffer.popleft())
-            rows = []
-            for raw in raws:
-                try:
-                    rows.append(build_row(raw))
-                except Exception as exc:  # noqa: BLE001 - one odd request must not lose the others
-                    self.dropped += 1
-                    log.warning("request log of %s not recorded: %s", raw[5], type(exc).__name__)
+            rows: list[dict[str, Any]] = []
+            for raw in self._take(batch):
+                self._build_into(rows, raw)
             done += self._write(rows)
         self.written += done
         return done
+
+    def _take(self, batch: int) -> list[Raw]:
+        raws: list[Raw] = []
+        with contextlib.suppress(IndexError):  # (the loop may drop the oldest meanwhile)
+            while len(raws) < batch:
+                raws.append(self._buffer.popleft())
+        return raws
+
+    def _build_into(self, rows: list[dict[str, Any]], raw: Raw) -> None:
+        try:
+            rows.append(build_row(raw))
+        except Exception as exc:  # noqa: BLE001 - one odd request must not lose the others
+            self.dropped += 1
+            log.warning("request log of %s not recorded: %s", raw[5], type(exc).__name__)
 
     def _write(self, rows: list[dict[str, Any]]) -> int:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -194,33 +220,101 @@ def build_row(raw: Raw) -> dict[str, Any]:
     """The stored record of a raw one: redacted parameters and body, the object ids it named."""
     (created, method, path, status, latency_ms, request_id, caller, params, headers, dialect, parts,
      truncated) = raw
-    text = b"".join(parts).decode("utf-8", "replace")
-    body: Any = None
+    data = b"".join(parts)
+    text = data.decode("utf-8", "replace")
+    response = None
     if text.startswith("{") and not truncated:
-        with contextlib.suppress(ValueError):
-            body = json.loads(text)
-    ids = [*_ids_in_path(path), *(_ids_in_body(body) if isinstance(body, dict) else ()),
-           *(_ids_in_params(params) if isinstance(params, dict) else ())]
-    if isinstance(body, dict):
-        response = _ENCODER.encode(redact_value(body))
-    else:
+        if plain_json(data):
+            response = text  # nothing in it the redactor would change (most bodies): stored as sent
+        else:
+            with contextlib.suppress(ValueError):
+                body = json.loads(text)
+                response = redact_json(text, body) if isinstance(body, dict) else None
+    if response is None:
         response = redact(text) + (TRUNCATED if truncated else "")
+    segments = path.split("/")
+    ids = [*(segment for segment in segments if _is_object_id(segment)), *_ids_in_body(text),
+           *(_ids_in_params(params) if isinstance(params, dict) else ())]
     key = caller.idempotency_key if caller is not None else _header(headers, b"idempotency-key", method)
     return {
         "id": request_id,
         "account_id": caller.account_id if caller is not None else None,
         "livemode": caller.livemode if caller is not None else None,
         "created": created,
-        "method": redact(method)[:16],
-        "path": redact(path),
+        "method": _scrub(method)[:16],
+        "path": "/".join([_scrub(segment) for segment in segments]),
         "status": status,
         "latency_ms": round(latency_ms, 3),
         "idempotency_key": redact(key)[:255] if key else None,
         "dialect": getattr(dialect, "value", None),
         "object_ids": " ".join(list(dict.fromkeys(ids))[:MAX_OBJECT_IDS]),
-        "params": _ENCODER.encode(redact_value(without_card_data(params))) if params is not None else None,
+        "params": _params_text(params) if params is not None else None,
         "response_body": response,
     }
+
+
+# `plain_json`: the bytes of a JSON text, classed: digits `9`, word characters `a` (letters, `_`), `"` and
+# `:` as they are, anything else a space.
+_CLASSES = bytes(ord("9") if chr(c).isdigit() and c < 128 else ord("a") if chr(c).isalpha() and c < 128
+                 or c == ord("_") else c if c in (ord('"'), ord(":")) else ord(" ") for c in range(256))
+_RUN_STARTS = (b" 9999", b'"9999', b":9999")
+_NINES = re.compile(rb"9+")
+_TIME_KEY = re.compile(rb'[{,]"(?:created|gte?|lte?|[a-z_]+_at)"$')
+_CVC_NEXT = frozenset(b"\"'=]: \t\r\n\f\v")
+
+
+def plain_json(data: bytes) -> bool:
+    """True only when `paykeep.logs.redact` would change no key, string or number of this JSON text (one
+    that json.dumps or our encoder wrote): then it is stored as it is, without parsing it or running the
+    redactor's patterns over each value (~10x cheaper; most bodies are such). Every pattern of the redactor
+    needs something this looks for with bytes operations:
+    - a card number starts with a run of 4+ digits after a non-word character (or none): each such run is
+      looked at, and it may only be 4-11 digits not followed by a space or a hyphen (no card number can start
+      there), or a millisecond time of 12-13 digits as the value of `created`, `*_at` or a `created[…]` filter
+      (what `redact_value` keeps too);
+    - API keys and webhook secrets need `k_` or `whsec_`, client secrets `_secret_`, a CVC field `cvc` then
+      one of its separators;
+    - text that needs decoding first (a backslash escape, non-ASCII digits) is never plain."""
+    if not data.isascii() or b"\\" in data or b"k_" in data or b"whsec_" in data or b"_secret_" in data:
+        return False
+    lowered = data.lower()
+    at = lowered.find(b"cvc")
+    while at != -1:
+        if lowered[at + 3:at + 4] and lowered[at + 3] in _CVC_NEXT:
+            return False
+        at = lowered.find(b"cvc", at + 3)
+    classes = data.translate(_CLASSES)
+    for run_start in _RUN_STARTS:
+        at = classes.find(run_start)
+        while at != -1:
+            run = _NINES.match(classes, at + 1)
+            assert run is not None
+            length, after = run.end() - at - 1, data[run.end():run.end() + 1]
+            if after in (b" ", b"-"):
+                return False
+            if length >= 12 and not (length <= 13 and run_start == b":9999"
+                                     and _TIME_KEY.search(data, max(0, at - 40), at)):
+                return False
+            at = classes.find(run_start, run.end())
+    return True
+
+
+def _params_text(params: Any) -> str:
+    """The parameters as JSON, without card data (`without_card_data`: only where a key may name some, that
+    is where the text holds `cvc`, `cvv`, `cvn` or `number` at all), redacted (as one text when plain)."""
+    text = _ENCODER.encode(params)
+    lowered = text.lower()
+    if "cvc" in lowered or "cvv" in lowered or "cvn" in lowered or "number" in lowered:
+        params = without_card_data(params)
+        text = _ENCODER.encode(params)
+    return text if plain_json(text.encode()) else redact_json(text, params)
+
+
+def redact_json(text: str, value: Any) -> str:
+    """The JSON `text` of `value`, redacted value by value (`redact_value`): a number is masked as a whole, a
+    millisecond time is not, and the text is written again only when something changed."""
+    redacted = redact_value(value)
+    return text if redacted is value else _ENCODER.encode(redacted)
 
 
 def without_card_data(value: Any, under_card: bool = False) -> Any:
@@ -242,49 +336,87 @@ def without_card_data(value: Any, under_card: bool = False) -> Any:
 
 def redact_value(value: Any, key: str = "") -> Any:
     """`value` with every string (keys too) redacted, and an integer redacted as its digits would be (a
-    millisecond time in a `created` or `*_at` field stays: its 13 digits are no card number)."""
-    if isinstance(value, dict):
-        return {redact(str(k)): redact_value(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_value(item, key) for item in value]
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 10**11:
+    millisecond time in a `created` or `*_at` field stays: its 13 digits are no card number). What needs no
+    change comes back as the same object, so a caller can tell nothing changed (`is`)."""
+    kind = type(value)
+    if kind is str:
+        return _scrub(value)
+    if kind is dict:
+        out = {}
+        changed = False
+        for k, v in value.items():
+            name = k if k in _PLAIN_KEYS else _scrub_key(k)
+            item = v if v is None or type(v) is bool else redact_value(v, k)
+            changed = changed or name is not k or item is not v
+            out[name] = item
+        return out if changed else value
+    if kind is list:
+        items = [redact_value(item, key) for item in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if kind is int and abs(value) >= 10**11:
         digits = str(value)
-        if len(digits) <= 13 and (key in ("created", "gt", "gte", "lt", "lte") or key.endswith("_at")):
+        if 0 < value < 10**13 and (key in _TIME_KEYS or key.endswith("_at")):
             return value
         masked = redact(digits)
         return value if masked == digits else masked
     return value
 
 
+# What `paykeep.logs.redact` can change: a card number needs a run of 4 digits (its pattern starts with one)
+# and is never glued to an id's prefix; keys, secrets and CVC fields need their literal parts (a CVC: digits
+# too). A string with none of them comes back as it is without running the redactor's patterns (ids, emails,
+# names and statuses are most of a body: ~10x cheaper).
+_DIGITS = re.compile(r"\d{3}")
+_AN_ID = re.compile(r"[a-z]{2,5}_[0-9]{19}(?:[A-Za-z0-9]{5})?")
+_TIME_KEYS = frozenset({"created", "gt", "gte", "lt", "lte"})
+_PLAIN_KEYS: set[Any] = set()  # keys seen to need nothing (field names: the same few hundred every time)
+_PLAIN_KEYS_LIMIT = 4096
+
+
+def _scrub(text: str) -> str:
+    if _DIGITS.search(text) is None:
+        if "k_" not in text and "whsec_" not in text and "_secret_" not in text:
+            return text
+    elif _AN_ID.fullmatch(text) is not None:
+        return text
+    masked = redact(text)
+    return text if masked == text else masked
+
+
+def _scrub_key(key: Any) -> Any:
+    if type(key) is not str:
+        return key
+    name = _scrub(key)
+    if name is key and len(_PLAIN_KEYS) < _PLAIN_KEYS_LIMIT:
+        _PLAIN_KEYS.add(key)
+    return name
+
+
 def _is_object_id(value: Any) -> bool:
-    return isinstance(value, str) and prefix_of(value) in OBJECT_PREFIXES and looks_like(value,
-                                                                                        prefix_of(value))
+    return (type(value) is str and len(value) >= 22 and value.partition("_")[0] in OBJECT_PREFIXES
+            and _AN_ID.fullmatch(value) is not None)
 
 
-def _ids_in_path(path: str) -> list[str]:
-    return [segment for segment in path.split("/") if _is_object_id(segment)]
+_ID_DIGITS = re.compile(r"_[0-9]{19}")
+_LISTS = ('{"object":"list"', '{"object":"search_result"')
 
 
-def _ids_in_body(body: dict[str, Any]) -> list[str]:
-    """The object's `id` and its top-level id fields (an expanded one's id); an error's embedded object."""
-    found = _top_level_ids(body)
-    error = body.get("error")
-    if isinstance(error, dict):
-        for value in error.values():
-            if isinstance(value, dict):
-                found += _top_level_ids(value)
-    return found
-
-
-def _top_level_ids(obj: dict[str, Any]) -> list[str]:
+def _ids_in_body(text: str) -> list[str]:
+    """The object ids the response names, as JSON strings anywhere in it (its `id`, its id fields, an
+    expanded object's, an error's embedded object's, an event's object's), in order; none for a list (its
+    items are not what the request was about)."""
+    if text.startswith(_LISTS):
+        return []
     found = []
-    for value in obj.values():
-        if isinstance(value, dict):
-            value = value.get("id")
-        if _is_object_id(value):
-            found.append(value)
+    for digits in _ID_DIGITS.finditer(text):
+        at, end = digits.start(), digits.end()
+        start = text.rfind('"', max(0, at - 6), at)
+        if start < 0 or text[start + 1:at] not in OBJECT_PREFIXES:
+            continue
+        if text.startswith('"', end):
+            found.append(text[start + 1:end])
+        elif text.startswith('"', end + 5) and text[end:end + 5].isalnum() and text[end:end + 5].isascii():
+            found.append(text[start + 1:end + 5])  # the Stripe dialect's form
     return found
 
 

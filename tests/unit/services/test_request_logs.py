@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from typing import Any
 
 import pytest
@@ -171,3 +172,50 @@ def test_records_go_after_7_days() -> None:
     assert request_logs.purge_expired(fakes.deps, batch=1, max_batches=1) == 1  # the oldest first
     assert request_logs.purge_expired(fakes.deps) == 1
     assert [r["id"] for r in fakes.uow.request_logs.find(None)] == [rows[2]["id"]]
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    """JSON values made to trip the redactor: digit runs of every length, separators, ids, times, keys,
+    secrets and CVC fields, in keys and values, nested."""
+    pieces = ["4242424242424242", "4000 0566 5566 5556", "3782-822463-10005", "42424242 42 42",
+              "1796317842284", "2026", "12345678901", "123456789012", "cus_2128537421620584448",
+              "pi_2128537421742219264aB3dE", "sk_test_abcdef", "whsec_abc123", "pi_1_secret_xyz", "cvc: 123",
+              "CVC=1234", "cvc_check", "network", " ", "-", ":", ",", "a", "Z", "_", "x4242424242424242", "é",
+              "\n", '"', "\\", "٤٢٤٢٤٢٤٢٤٢٤٢٤٢٤٢", "ref:4242424242424242", '"created":']
+
+    def text() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+
+    roll = rng.random()
+    if depth < 3 and roll < 0.3:
+        keys = ["created", "expires_at", "amount", "gte", "metadata", "id", "email"]
+        keys += [text() for _ in range(3)]
+        return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+    if depth < 3 and roll < 0.4:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    if roll < 0.6:
+        return rng.choice([0, 2000, -5, 1796317842284, 17963178422840, 4242424242424242, -4242424242424242,
+                           123456789012, 10**11 - 1, 1.5, True, None])
+    return text()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_body_taken_as_plain_is_one_the_redactor_leaves_as_it_is(seed: int) -> None:
+    rng = random.Random(seed)
+    plain = 0
+    for _ in range(3000):
+        value = {"id": "cus_2128537421620584448", "created": 1796317842284, "data": _random_json(rng)}
+        for encoded in (json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                        json.dumps(value, ensure_ascii=False)):
+            if request_logs.plain_json(encoded.encode()):
+                plain += 1
+                assert request_logs.redact_value(value) is value, encoded  # what is stored: the text as sent
+    assert plain > 500  # the fast way is taken, and checked, often
+
+
+def test_the_response_names_its_ids_anywhere_but_in_a_list() -> None:
+    body = {"id": PI, "client_secret": SECRET, "customer": CUS, "last_payment_error": {"payment_method": {
+        "id": PM}}, "latest_charge": "ch_2128537421742219264aB3dE", "note": f"x{CUS}y", "other": "cus_123"}
+    assert request_logs._ids_in_body(json.dumps(body)) == [PI, CUS, PM, "ch_2128537421742219264aB3dE"]
+    assert request_logs._ids_in_body(json.dumps({"object": "list", "data": [body]},
+                                                separators=(",", ":"))) == []
