@@ -130,12 +130,24 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         ("WebhookEndpointDeleteParams", "stripe.WebhookEndpoint.delete"),
     ("GET", "/v1/events"): ("EventListParams", "stripe.Event.list"),
     ("GET", "/v1/events/{id}"): ("EventRetrieveParams", "stripe.Event.retrieve"),
+    ("POST", "/v1/test_helpers/test_clocks"):
+        ("test_helpers.TestClockCreateParams", "stripe.test_helpers.TestClock.create"),
+    ("GET", "/v1/test_helpers/test_clocks"):
+        ("test_helpers.TestClockListParams", "stripe.test_helpers.TestClock.list"),
+    ("GET", "/v1/test_helpers/test_clocks/{id}"):
+        ("test_helpers.TestClockRetrieveParams", "stripe.test_helpers.TestClock.retrieve"),
+    ("DELETE", "/v1/test_helpers/test_clocks/{id}"):
+        ("test_helpers.TestClockDeleteParams", "stripe.test_helpers.TestClock.delete"),
+    ("POST", "/v1/test_helpers/test_clocks/{id}/advance"):
+        ("test_helpers.TestClockAdvanceParams", "stripe.test_helpers.TestClock.advance"),
 }
 
 # /v1 routes with no Stripe method: listed in the doc, not measured against the oracle.
 PAYKEEP_ONLY: dict[tuple[str, str], str] = {
     ("POST", "/v1/checkout/sessions/setup"): "WooshPay's setup-mode path (the seed's); `mode` may be omitted",
     ("GET", "/v1/webhook_endpoints/{id}/attempts"): "paykeep's delivery attempts of one endpoint",
+    ("GET", "/v1/test_helpers/events/stream"):
+        "the account's events as server-sent events, for `paykeep listen` (docs/testing-your-integration.md)",
 }
 
 # Objects whose fields the oracle lists: `object` value → the stripe class.
