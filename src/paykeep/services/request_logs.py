@@ -48,8 +48,11 @@ TRUNCATED = "…[truncated]"
 ENV = "PAYKEEP_REQUEST_LOGS"
 
 # A raw record, as the request's path leaves it: (created ms, method, path, status, latency ms, request id,
-# caller | None, raw params | None, headers, dialect | None, body parts, body truncated)
-Raw = tuple[int, str, str, int, float, str, Any, Any, Any, Any, list[bytes], bool]
+# account id, livemode, Idempotency-Key, parameters as JSON, dialect, response body, body cut). Only strings,
+# numbers and bytes: the garbage collector stops looking at it (a record holding the request's own dicts
+# and lists would keep them in its older generations, and make their collections cost the API).
+Raw = tuple[int, str, str, int, float, str, str | None, bool | None, str | None, str | None, str | None,
+            bytes, bool]
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -104,15 +107,22 @@ class RequestLog:
 
     def finish(self, pending: Pending, scope: Mapping[str, Any], status: int, seconds: float,
                request_id: str) -> None:
-        """The response is sent: buffer what the record will be built from (nothing is copied or encoded)."""
+        """The response is sent: buffer what the record will be built from (the parameters as JSON, nothing
+        else encoded or redacted here)."""
         state = scope.get("state") or {}
+        method = scope["method"]
+        caller, params, dialect = state.get("caller"), state.get("raw_params"), state.get("dialect")
+        if caller is not None:
+            account, livemode, key = caller.account_id, caller.livemode, caller.idempotency_key
+        else:  # no key named an account (401), or it was refused before the caller was known
+            account, livemode, key = None, None, _header(scope.get("headers"), b"idempotency-key", method)
         latency_ms = seconds * 1000
         buffer = self._buffer
         if len(buffer) == buffer.maxlen:
             self.dropped += 1
-        buffer.append((self.deps.clock.now_ms() - int(latency_ms), scope["method"], scope["path"], status,
-                       latency_ms, request_id, state.get("caller"), state.get("raw_params"),
-                       scope.get("headers"), state.get("dialect"), pending.parts, pending.truncated))
+        buffer.append((self.deps.clock.now_ms() - int(latency_ms), method, scope["path"], status, latency_ms,
+                       request_id, account, livemode, key, _json_or_none(params),
+                       getattr(dialect, "value", None), b"".join(pending.parts), pending.truncated))
         if len(buffer) >= self.flush_at and self._wake is not None:
             self._wake.set()
 
@@ -218,9 +228,8 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 def build_row(raw: Raw) -> dict[str, Any]:
     """The stored record of a raw one: redacted parameters and body, the object ids it named."""
-    (created, method, path, status, latency_ms, request_id, caller, params, headers, dialect, parts,
+    (created, method, path, status, latency_ms, request_id, account, livemode, key, params, dialect, data,
      truncated) = raw
-    data = b"".join(parts)
     text = data.decode("utf-8", "replace")
     response = None
     if text.startswith("{") and not truncated:
@@ -232,21 +241,19 @@ def build_row(raw: Raw) -> dict[str, Any]:
                 response = redact_json(text, body) if isinstance(body, dict) else None
     if response is None:
         response = redact(text) + (TRUNCATED if truncated else "")
-    segments = path.split("/")
-    ids = [*(segment for segment in segments if _is_object_id(segment)), *_ids_in_body(text),
-           *(_ids_in_params(params) if isinstance(params, dict) else ())]
-    key = caller.idempotency_key if caller is not None else _header(headers, b"idempotency-key", method)
+    stored_path, path_ids = _path(path)
+    ids = [*path_ids, *_ids_in_body(text), *(_ids_in_body(params) if params is not None else ())]
     return {
         "id": request_id,
-        "account_id": caller.account_id if caller is not None else None,
-        "livemode": caller.livemode if caller is not None else None,
+        "account_id": account,
+        "livemode": livemode,
         "created": created,
         "method": _scrub(method)[:16],
-        "path": "/".join([_scrub(segment) for segment in segments]),
+        "path": stored_path,
         "status": status,
         "latency_ms": round(latency_ms, 3),
         "idempotency_key": redact(key)[:255] if key else None,
-        "dialect": getattr(dialect, "value", None),
+        "dialect": dialect,
         "object_ids": " ".join(list(dict.fromkeys(ids))[:MAX_OBJECT_IDS]),
         "params": _params_text(params) if params is not None else None,
         "response_body": response,
@@ -257,7 +264,7 @@ def build_row(raw: Raw) -> dict[str, Any]:
 # `:` as they are, anything else a space.
 _CLASSES = bytes(ord("9") if chr(c).isdigit() and c < 128 else ord("a") if chr(c).isalpha() and c < 128
                  or c == ord("_") else c if c in (ord('"'), ord(":")) else ord(" ") for c in range(256))
-_RUN_STARTS = (b" 9999", b'"9999', b":9999")
+_NINE, _WORD, _COLON, _SPACE = ord("9"), ord("a"), ord(":"), ord(" ")
 _NINES = re.compile(rb"9+")
 _TIME_KEY = re.compile(rb'[{,]"(?:created|gte?|lte?|[a-z_]+_at)"$')
 _CVC_NEXT = frozenset(b"\"'=]: \t\r\n\f\v")
@@ -277,37 +284,72 @@ def plain_json(data: bytes) -> bool:
     - text that needs decoding first (a backslash escape, non-ASCII digits) is never plain."""
     if not data.isascii() or b"\\" in data or b"k_" in data or b"whsec_" in data or b"_secret_" in data:
         return False
-    lowered = data.lower()
-    at = lowered.find(b"cvc")
-    while at != -1:
-        if lowered[at + 3:at + 4] and lowered[at + 3] in _CVC_NEXT:
-            return False
-        at = lowered.find(b"cvc", at + 3)
-    classes = data.translate(_CLASSES)
-    for run_start in _RUN_STARTS:
-        at = classes.find(run_start)
+    if b"vc" in data or b"VC" in data or b"Vc" in data or b"vC" in data:
+        lowered = data.lower()
+        at = lowered.find(b"cvc")
         while at != -1:
-            run = _NINES.match(classes, at + 1)
-            assert run is not None
-            length, after = run.end() - at - 1, data[run.end():run.end() + 1]
-            if after in (b" ", b"-"):
+            if lowered[at + 3:at + 4] and lowered[at + 3] in _CVC_NEXT:
                 return False
-            if length >= 12 and not (length <= 13 and run_start == b":9999"
-                                     and _TIME_KEY.search(data, max(0, at - 40), at)):
+            at = lowered.find(b"cvc", at + 3)
+    classes = data.translate(_CLASSES)
+    at = classes.find(b"9999")
+    while at != -1:
+        run = _NINES.match(classes, at)
+        assert run is not None
+        start, end = at, run.end()
+        while start > 0 and classes[start - 1] == _NINE:
+            start -= 1
+        before = classes[start - 1] if start > 0 else _SPACE
+        if before != _WORD:  # a run glued to a word (an id's digits) is no card number to the redactor
+            if data[end:end + 1] in (b" ", b"-"):
                 return False
-            at = classes.find(run_start, run.end())
+            if end - start >= 12 and not (end - start <= 13 and before == _COLON
+                                          and _TIME_KEY.search(data, max(0, start - 41), start - 1)):
+                return False
+        at = classes.find(b"9999", end)
     return True
 
 
-def _params_text(params: Any) -> str:
-    """The parameters as JSON, without card data (`without_card_data`: only where a key may name some, that
-    is where the text holds `cvc`, `cvv`, `cvn` or `number` at all), redacted (as one text when plain)."""
-    text = _ENCODER.encode(params)
+_PATHS: dict[str, tuple[str, list[str]]] = {}  # the same paths come back (an object polled, a list paged)
+_PATHS_LIMIT = 4096
+
+
+def _path(path: str) -> tuple[str, list[str]]:
+    """The path as stored (redacted) and the object ids in it."""
+    found = _PATHS.get(path)
+    if found is None:
+        segments = path.split("/")
+        found = ("/".join([_scrub(segment) for segment in segments]),
+                 [segment for segment in segments if _is_object_id(segment)])
+        if len(_PATHS) >= _PATHS_LIMIT:
+            _PATHS.clear()
+        _PATHS[path] = found
+    return found
+
+
+def _json_or_none(params: Any) -> str | None:
+    if params is None:
+        return None
+    try:
+        return _ENCODER.encode(params)
+    except (TypeError, ValueError):  # (decoded from a form or JSON body: always encodable)
+        return None
+
+
+def _params_text(text: str) -> str:
+    """The parameters (their JSON) without card data (`without_card_data`: only where a key may name some,
+    that is where the text holds `cvc`, `cvv`, `cvn` or `number` at all), redacted (as one text when
+    plain)."""
+    if text == "{}":
+        return text
     lowered = text.lower()
+    params = None
     if "cvc" in lowered or "cvv" in lowered or "cvn" in lowered or "number" in lowered:
-        params = without_card_data(params)
+        params = without_card_data(json.loads(text))
         text = _ENCODER.encode(params)
-    return text if plain_json(text.encode()) else redact_json(text, params)
+    if plain_json(text.encode()):
+        return text
+    return redact_json(text, json.loads(text) if params is None else params)
 
 
 def redact_json(text: str, value: Any) -> str:
@@ -418,10 +460,6 @@ def _ids_in_body(text: str) -> list[str]:
         elif text.startswith('"', end + 5) and text[end:end + 5].isalnum() and text[end:end + 5].isascii():
             found.append(text[start + 1:end + 5])  # the Stripe dialect's form
     return found
-
-
-def _ids_in_params(params: dict[str, Any]) -> list[str]:
-    return [value for value in params.values() if _is_object_id(value)]
 
 
 def _header(headers: Any, name: bytes, method: str) -> str | None:

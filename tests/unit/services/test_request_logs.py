@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,9 +27,16 @@ CALLER = Caller(ACCOUNT, False, request_id="req_1", idempotency_key="key-1", dia
 def raw(path: str = "/v1/payment_intents", status: int = 200, params: Any = None, body: Any = None,
         caller: Caller | None = CALLER, method: str = "POST", created: int = 1_000,
         request_id: str = "req_2128537421306011648", headers: Any = None) -> request_logs.Raw:
+    """The raw record the front door leaves for such a request (RequestLog.begin, body, finish)."""
+    log = RequestLog(SimpleNamespace(clock=SimpleNamespace(now_ms=lambda: created)))  # type: ignore[arg-type]
+    scope = {"method": method, "path": path, "headers": headers or [],
+             "state": {"caller": caller, "raw_params": params, "dialect": caller.dialect if caller else None}}
+    pending = log.begin(scope)
+    assert pending is not None
     text = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
-    return (created, method, path, status, 12.5, request_id, caller, params, headers or [],
-            caller.dialect if caller else None, [text.encode()], False)
+    pending.body({"type": "http.response.body", "body": text.encode()})
+    log.finish(pending, scope, status, 0.0, request_id)
+    return log._buffer.popleft()
 
 
 def stored_text(row: dict[str, Any]) -> str:
@@ -87,7 +95,8 @@ def test_a_long_body_is_cut_and_a_stream_kept_to_its_first_bytes() -> None:
     for _ in range(40):
         pending.body({"type": "http.response.body", "body": b"x" * 1024, "more_body": True})
     assert pending.size == request_logs.BODY_LIMIT and pending.truncated
-    row = build_row((1, "GET", "/v1/customers", 200, 1.0, "req_1", CALLER, {}, [], None, pending.parts, True))
+    row = build_row((1, "GET", "/v1/customers", 200, 1.0, "req_1", ACCOUNT, False, None, "{}", None,
+                     b"".join(pending.parts), True))
     assert row["response_body"].endswith(request_logs.TRUNCATED)
     assert len(row["response_body"]) == request_logs.BODY_LIMIT + len(request_logs.TRUNCATED)
 
