@@ -113,7 +113,7 @@ def paykeep_env(workdir: Path) -> dict[str, str]:
     )
     # compare settings
     for name in ("PAYKEEP_SQLITE_SYNCHRONOUS", "PAYKEEP_LOG_LEVEL", "PAYKEEP_HTTP_PROTOCOL",
-                 "PAYKEEP_FAST_PATH"):
+                 "PAYKEEP_FAST_PATH", "PAYKEEP_REQUEST_LOGS"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env
