@@ -696,7 +696,8 @@ async def _flow(client: Any, dialect: str) -> list[Any]:
     await call("POST", "/v1/webhook_endpoints", {"url": "https://shop.example/hooks", "enabled_events": ["*"],
                                                  "description": "oracle", "metadata": {"k": "v"}})
     for path in ("/v1/customers", "/v1/payment_methods", "/v1/setup_intents", "/v1/payment_intents",
-                 "/v1/refunds", "/v1/checkout/sessions", "/v1/webhook_endpoints", "/v1/events"):
+                 "/v1/refunds", "/v1/charges", "/v1/checkout/sessions", "/v1/webhook_endpoints",
+                 "/v1/events"):
         params = {"limit": 100, **({"customer": cus["id"]} if path == "/v1/payment_methods" else {})}
         await call("GET", path, params=params)
     return bodies

@@ -37,6 +37,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "test_helpers.test_clock.advancing",
     "test_helpers.test_clock.ready",
     "test_helpers.test_clock.deleted",
+    "charge.succeeded",  # a successful authorization (API.md §9), captured or held
+    "charge.captured",
+    "charge.updated",
 )
 ALL = "*"
 MAX_TYPES_FILTER = 20

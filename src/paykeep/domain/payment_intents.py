@@ -129,6 +129,7 @@ class PaymentIntent(Entity):
     setup_future_usage: str | None = None
     off_session: bool | None = None
     return_url: str | None = None
+    automatic_payment_methods: dict[str, Any] | None = None  # {enabled, allow_redirects} as given (0013)
     description: str | None = None
     merchant_order_id: str | None = None
     receipt_email: str | None = None
@@ -182,6 +183,11 @@ class Charge(Entity):
     customer: str | None = None
     payment_method: str | None = None
     description: str | None = None
+    billing_details: dict[str, Any] | None = None  # the payment method's, when it was charged (0013)
+    receipt_email: str | None = None
+    shipping: dict[str, Any] | None = None
+    statement_descriptor: str | None = None
+    statement_descriptor_suffix: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

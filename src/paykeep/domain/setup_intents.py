@@ -95,6 +95,7 @@ class SetupIntent(Entity):
     payment_method_types: list[str] = field(default_factory=lambda: ["card"])
     payment_method_options: dict[str, Any] = field(default_factory=dict)
     return_url: str | None = None
+    automatic_payment_methods: dict[str, Any] | None = None  # {enabled, allow_redirects} as given (0013)
     next_action: dict[str, Any] | None = None
     last_setup_error: dict[str, Any] | None = None
     cancellation_reason: str | None = None

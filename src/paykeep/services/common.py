@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from paykeep.domain.errors import ParameterInvalid, ResourceMissing
+from paykeep.domain.errors import InvalidRequest, ParameterInvalid, ResourceMissing
 from paykeep.services.ports import Context, Deps, Purgeable, Scope, UnitOfWork
 from paykeep.wire.params import ListParams
 
@@ -79,3 +79,16 @@ def purge_in_batches(deps: Deps, repository: Callable[[UnitOfWork], Purgeable], 
         if done < batch:
             break
     return purged
+
+
+def automatic_payment_methods(params: Any) -> dict[str, Any] | None:
+    """Stripe's `automatic_payment_methods` as stored (cards are paykeep's only method, so it changes no
+    `payment_method_types`); Stripe refuses it together with `payment_method_types`."""
+    given = getattr(params, "automatic_payment_methods", None)
+    if given is None:
+        return None
+    if getattr(params, "payment_method_types", None):
+        raise InvalidRequest("You may only specify one of these parameters: automatic_payment_methods, "
+                             "payment_method_types.", param="automatic_payment_methods")
+    return {"enabled": given.enabled,
+            "allow_redirects": (given.allow_redirects or "always") if given.enabled else None}

@@ -7,6 +7,7 @@ from typing import Any
 from paykeep.domain.customers import Customer
 from paykeep.domain.errors import ResourceMissing
 from paykeep.domain.metadata import merge_metadata
+from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.services import payment_methods
 from paykeep.services.clock_time import live_test_clock
 from paykeep.services.common import blank_to_none, load, model_or_none, page
@@ -57,6 +58,16 @@ def live_customer(ctx: Context, customer_id: str, *, param: str = "customer",
     if customer.deleted:
         raise ResourceMissing("customer", customer_id, param=param)
     return customer
+
+
+def retrieve_customer_payment_method(ctx: Context, customer_id: str, pm_id: str) -> PaymentMethod:
+    """GET /v1/customers/{id}/payment_methods/{pm}: one of the customer's cards; a card that is not
+    attached to this customer is 404, as if it did not exist (Stripe's answer)."""
+    load(ctx, ctx.uow.customers, "customer", customer_id)
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id)
+    if pm.customer != customer_id:
+        raise ResourceMissing("PaymentMethod", pm_id)
+    return pm
 
 
 def update_customer(ctx: Context, customer_id: str, params: CustomerUpdate) -> Customer:

@@ -23,8 +23,9 @@ from paykeep.domain.payment_intents import (
 )
 from paykeep.services import attempts
 from paykeep.services.clock_time import clock_now
-from paykeep.services.common import blank_to_none, load, model_or_none, page
+from paykeep.services.common import automatic_payment_methods, blank_to_none, load, model_or_none, page
 from paykeep.services.customers import live_customer
+from paykeep.services.events import previous_attributes
 from paykeep.services.payment_intents_confirm import confirm_loaded, emit, merge_card_options, store
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
@@ -82,7 +83,7 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> PaymentI
         payment_method_types=_payment_method_types(params.payment_method_types),
         payment_method_options=merge_card_options(None, params.payment_method_options),
         setup_future_usage=params.setup_future_usage or None, return_url=params.return_url or None,
-        shipping=model_or_none(params.shipping),
+        shipping=model_or_none(params.shipping), automatic_payment_methods=automatic_payment_methods(params),
         **{name: blank_to_none(getattr(params, name)) for name in _TEXT_FIELDS},
     )
     if not params.confirm:
@@ -175,22 +176,33 @@ def confirm_payment_intent(ctx: Context, intent_id: str,
 def capture_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentCapture) -> PaymentIntent:
     """POST /v1/payment_intents/{id}/capture: all or part of the authorization; the rest is released."""
     intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    return capture_loaded(ctx, intent, params.amount_to_capture, metadata=params.metadata)
+
+
+def capture_loaded(ctx: Context, intent: PaymentIntent, amount_to_capture: int | None, *,
+                   param: str = "amount_to_capture", metadata: Any = None,
+                   **charge_changes: Any) -> PaymentIntent:
+    """Capture an authorization loaded under its lock (from the intent, or from its charge: `param` is
+    the amount's name in that call); `charge_changes` are set on the charge with it."""
     next_status(intent.status, A.CAPTURE)
     capturable = intent.amount_capturable
-    amount = capture_amount(params.amount_to_capture, capturable)
-    check_amount_cap(amount, intent.currency, param="amount_to_capture")
+    amount = capture_amount(amount_to_capture, capturable)
+    check_amount_cap(amount, intent.currency, param=param)
     if amount > capturable:
         raise InvalidRequest(
             f"The amount to capture ({format_amount(amount, intent.currency)}) is greater than the amount "
             f"capturable ({format_amount(capturable, intent.currency)}).",
-            code="amount_too_large", param="amount_to_capture",
+            code="amount_too_large", param=param,
         )
-    metadata = intent.metadata if params.metadata is None else merge_metadata(intent.metadata,
-                                                                              params.metadata)
+    merged = intent.metadata if metadata is None else merge_metadata(intent.metadata, metadata)
     captured = intent.move(A.CAPTURE, amount_received=amount, amount_capturable=0, capture_before=None,
-                           metadata=metadata)
-    _change_charge(ctx, intent, amount_captured=amount, captured=True)
+                           metadata=merged)
+    before = ctx.uow.charges.get(ctx.scope, intent.latest_charge) if intent.latest_charge else None
+    charge = _change_charge(ctx, intent, amount_captured=amount, captured=True, **charge_changes)
     store(ctx, captured)
+    if before is not None and charge is not None:
+        after = render_charge(charge)
+        ctx.emit("charge.captured", after, previous_attributes(render_charge(before), after), row=charge)
     emit(ctx, "succeeded", captured)
     return captured
 

@@ -30,8 +30,9 @@ from paykeep.services import attempts, payment_methods
 from paykeep.services.clock_time import clock_now
 from paykeep.services.common import model_or_none
 from paykeep.services.ports import Context, Declined
+from paykeep.wire.charges import render_charge
 from paykeep.wire.payment_intents import PaymentIntentConfirm, PaymentIntentCreate, render_payment_intent
-from paykeep.wire.payment_methods import card_summary, render_payment_method
+from paykeep.wire.payment_methods import card_checks, card_summary, render_payment_method
 
 A = PaymentIntentAction
 S = PaymentIntentStatus
@@ -201,9 +202,13 @@ def _approved(ctx: Context, intent: PaymentIntent, pm: PaymentMethod, *,
         payment_intent=intent.id, amount=intent.amount, amount_captured=0 if manual else intent.amount,
         currency=intent.currency, captured=not manual, customer=intent.customer, payment_method=pm.id,
         payment_method_details=_card_details(pm, authenticated, capture_deadline(now) if manual else None),
-        description=intent.description,
+        description=intent.description, billing_details=pm.billing_details or None,
+        receipt_email=intent.receipt_email, shipping=intent.shipping,
+        statement_descriptor=intent.statement_descriptor,
+        statement_descriptor_suffix=intent.statement_descriptor_suffix,
     )
     ctx.uow.charges.add(charge)
+    ctx.emit("charge.succeeded", render_charge(charge), row=charge)  # Stripe's: also for a hold
     if intent.future_usage is not None:
         _save_card(ctx, intent, pm)
     if manual:
@@ -225,7 +230,11 @@ def _save_card(ctx: Context, intent: PaymentIntent, pm: PaymentMethod) -> None:
 
 def _card_details(pm: PaymentMethod, authenticated: bool, capture_before: int | None) -> dict[str, Any]:
     card: dict[str, Any] = {
-        **card_summary(pm), "three_d_secure": {"result": "authenticated"} if authenticated else None,
+        **card_summary(pm), "checks": card_checks(pm), "installments": None, "mandate": None,
+        "network": pm.card_brand, "three_d_secure": {
+            "authentication_flow": "challenge", "result": "authenticated", "result_reason": None,
+            "version": "2.2.0"} if authenticated else None,
+        "wallet": None,
     }
     if capture_before is not None:
         card["capture_before"] = capture_before

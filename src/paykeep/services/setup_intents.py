@@ -31,7 +31,7 @@ from paykeep.domain.setup_intents import (
 )
 from paykeep.services import attempts, payment_methods
 from paykeep.services.clock_time import clock_now
-from paykeep.services.common import blank_to_none, load, page
+from paykeep.services.common import automatic_payment_methods, blank_to_none, load, page
 from paykeep.services.customers import live_customer
 from paykeep.services.ports import Context, Declined
 from paykeep.wire.params import created_filters
@@ -65,6 +65,7 @@ def create_setup_intent(ctx: Context, params: SetupIntentCreate) -> SetupIntent 
         description=blank_to_none(params.description), usage=params.usage or "off_session",
         payment_method_types=list(params.payment_method_types or ["card"]),
         payment_method_options=_options(params.payment_method_options, None), return_url=params.return_url,
+        automatic_payment_methods=automatic_payment_methods(params),
     )
     if not params.confirm and (params.payment_method or params.payment_method_data):
         pm, _cvc = _payment_method_from(ctx, intent, params)

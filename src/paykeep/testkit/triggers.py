@@ -325,6 +325,26 @@ def _charge_refunded(api: Api, event: str) -> None:
     _refunded_payment(api, event)
 
 
+@flow("charge.succeeded", "pays 20.00 USD with a card (4242…)")
+def _charge_succeeded(api: Api, event: str) -> None:
+    _expect_status(payment_intent(api, event, FRICTIONLESS), "succeeded")
+
+
+@flow("charge.captured", "authorizes a payment (capture_method=manual), then captures its charge")
+def _charge_captured(api: Api, event: str) -> None:
+    held = payment_intent(api, event, FRICTIONLESS, capture_method="manual")
+    _expect_status(held, "requires_capture")
+    api.call("POST", f"/v1/charges/{held['latest_charge']}/capture")
+
+
+@flow("charge.updated", "pays with a card, then sets the charge's description and metadata")
+def _charge_updated(api: Api, event: str) -> None:
+    paid = payment_intent(api, event, FRICTIONLESS)
+    _expect_status(paid, "succeeded")
+    api.call("POST", f"/v1/charges/{paid['latest_charge']}", {"description": "paykeep trigger",
+                                                             "metadata": _tag(event)})
+
+
 @flow("refund.created", "pays with a card, then refunds the payment")
 def _refund_created(api: Api, event: str) -> None:
     _refunded_payment(api, event)

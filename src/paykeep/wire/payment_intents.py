@@ -9,8 +9,10 @@ from pydantic import AliasChoices, Field, field_validator
 from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.wire.params import CreatedFilter, ExpandParams, ListParams, Metadata, Params, Shipping
 from paykeep.wire.setup_intents import (  # the same card input as SetupIntents
+    AutomaticPaymentMethods,
     PaymentMethodData,
     check_return_url,
+    render_automatic_payment_methods,
 )
 
 ThreeDSecure = Literal["auto", "any", "automatic", "challenge"]
@@ -51,6 +53,7 @@ class _Confirmable(ExpandParams):
 
 class PaymentIntentCreate(_Confirmable):
     amount: int
+    automatic_payment_methods: AutomaticPaymentMethods | None = None
     currency: str = Field(max_length=10)
     confirm: bool = False
     customer: str | None = Field(None, max_length=40)
@@ -111,6 +114,7 @@ def render_payment_intent(intent: PaymentIntent) -> dict[str, Any]:
         "amount": intent.amount,
         "amount_capturable": intent.amount_capturable,
         "amount_received": intent.amount_received,
+        "automatic_payment_methods": render_automatic_payment_methods(intent.automatic_payment_methods),
         "canceled_at": intent.canceled_at,
         "cancellation_reason": intent.cancellation_reason,
         "capture_method": intent.capture_method,
@@ -143,8 +147,9 @@ def render_payment_intent(intent: PaymentIntent) -> dict[str, Any]:
 
 # What a publishable key plus the client_secret may see (Stripe's client-side view: no customer, no metadata).
 PUBLIC_FIELDS = (
-    "id", "object", "amount", "canceled_at", "cancellation_reason", "capture_method", "client_secret",
-    "confirmation_method", "created", "currency", "description", "last_payment_error", "livemode",
+    "id", "object", "amount", "automatic_payment_methods", "canceled_at", "cancellation_reason",
+    "capture_method", "client_secret", "confirmation_method", "created", "currency", "description",
+    "last_payment_error", "livemode",
     "next_action", "payment_method", "payment_method_types", "processing", "receipt_email",
     "setup_future_usage", "shipping", "status",
 )

@@ -95,20 +95,18 @@ def card_summary(pm: PaymentMethod) -> dict[str, Any]:
     }
 
 
+def card_checks(pm: PaymentMethod) -> dict[str, Any]:
+    """The card's checks, on the PaymentMethod and on a charge's payment_method_details."""
+    return {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": pm.card_cvc_check}
+
+
 def render_payment_method(pm: PaymentMethod) -> dict[str, Any]:
     return {
         "id": pm.id,
         "object": "payment_method",
         "allow_redisplay": "unspecified",
         "billing_details": render_billing_details(pm.billing_details),
-        "card": dict(sorted({
-            **card_summary(pm),
-            "checks": {
-                "address_line1_check": None,
-                "address_postal_code_check": None,
-                "cvc_check": pm.card_cvc_check,
-            },
-        }.items())),  # Stripe's key order
+        "card": dict(sorted({**card_summary(pm), "checks": card_checks(pm)}.items())),  # Stripe's key order
         "created": pm.created,
         "customer": pm.customer,
         "livemode": pm.livemode,

@@ -57,7 +57,21 @@ class _Confirmable(ExpandParams):
         return check_return_url(value)
 
 
+class AutomaticPaymentMethods(Params):
+    """Stripe's `automatic_payment_methods`: with paykeep (cards only) the methods are `card`."""
+
+    enabled: bool
+    allow_redirects: Literal["always", "never"] | None = None
+
+
+def render_automatic_payment_methods(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    if stored is None:
+        return None
+    return {"allow_redirects": stored.get("allow_redirects"), "enabled": bool(stored.get("enabled"))}
+
+
 class SetupIntentCreate(_Confirmable):
+    automatic_payment_methods: AutomaticPaymentMethods | None = None
     confirm: bool = False
     customer: str | None = Field(None, max_length=40)
     description: str | None = Field(None, max_length=1000)
@@ -100,7 +114,7 @@ def render_setup_intent(intent: SetupIntent) -> dict[str, Any]:
         "id": intent.id,
         "object": "setup_intent",
         "application": None,
-        "automatic_payment_methods": None,
+        "automatic_payment_methods": render_automatic_payment_methods(intent.automatic_payment_methods),
         "cancellation_reason": intent.cancellation_reason,
         "client_secret": intent.client_secret,
         "created": intent.created,

@@ -83,6 +83,11 @@ OBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "off_session", "payment_method", "payment_method_options", "payment_method_types", "processing",
         "receipt_email", "return_url", "setup_future_usage", "shipping", "statement_descriptor",
         "statement_descriptor_suffix", "status")),
+    "charge": ("Charge", "ch_", (
+        "amount", "amount_captured", "amount_refunded", "billing_details", "calculated_statement_descriptor",
+        "captured", "created", "currency", "customer", "description", "disputed", "livemode", "metadata",
+        "outcome", "paid", "payment_intent", "payment_method", "payment_method_details", "receipt_email",
+        "refunded", "shipping", "statement_descriptor", "statement_descriptor_suffix", "status")),
     "refund": ("Refund", "re_", (
         "amount", "balance_transaction", "charge", "created", "currency", "description", "failure_reason",
         "livemode", "metadata", "payment_intent", "reason", "receipt_number", "status")),
@@ -117,6 +122,7 @@ PATH_OBJECTS: tuple[tuple[str, str], ...] = (
     ("/v1/setup_intents", "setup_intent"),
     ("/v1/payment_intents", "payment_intent"),
     ("/v1/refunds", "refund"),
+    ("/v1/charges", "charge"),
     ("/v1/checkout/sessions", "checkout.session"),
     ("/v1/webhook_endpoints/{}/attempts", "webhook_attempt"),
     ("/v1/webhook_endpoints", "webhook_endpoint"),

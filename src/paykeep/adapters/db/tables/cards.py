@@ -45,6 +45,7 @@ setup_intents = Table(
     Column("payment_method_types", JSON, nullable=False),
     Column("payment_method_options", JSON, nullable=False),
     Column("return_url", Text, nullable=True),
+    Column("automatic_payment_methods", JSON, nullable=True),  # 0013
     Column("next_action", JSON, nullable=True),
     Column("last_setup_error", JSON, nullable=True),
     Column("cancellation_reason", String(40), nullable=True),

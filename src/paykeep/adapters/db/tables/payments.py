@@ -25,6 +25,7 @@ payment_intents = Table(
     Column("setup_future_usage", String(20), nullable=True),
     Column("off_session", Boolean, nullable=True),
     Column("return_url", Text, nullable=True),
+    Column("automatic_payment_methods", JSON, nullable=True),  # 0013
     Column("description", Text, nullable=True),
     Column("merchant_order_id", String(255), nullable=True),
     Column("receipt_email", String(512), nullable=True),
@@ -59,9 +60,15 @@ charges = Table(
     Column("payment_method_details", JSON, nullable=False),
     Column("description", Text, nullable=True),
     Column("status", String(20), nullable=False),
+    Column("billing_details", JSON, nullable=True),  # 0013: the charge object's Stripe fields
+    Column("receipt_email", String(512), nullable=True),
+    Column("shipping", JSON, nullable=True),
+    Column("statement_descriptor", String(22), nullable=True),
+    Column("statement_descriptor_suffix", String(22), nullable=True),
     # At most one successful authorization per payment intent: the database refuses a second charge.
     UniqueConstraint("payment_intent"),
     Index("ix_charges_scope", "account_id", "livemode", "id"),
+    Index("ix_charges_customer", "account_id", "livemode", "customer", "id"),  # GET /v1/charges?customer=
 )
 
 refunds = Table(

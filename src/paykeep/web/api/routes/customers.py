@@ -16,6 +16,7 @@ from paykeep.wire.customers import (
     render_customer,
 )
 from paykeep.wire.params import ExpandParams
+from paykeep.wire.payment_methods import render_payment_method
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=ApiRoute)
 register_expandable("cus", "customers", render_customer, ("customer",))
@@ -49,3 +50,12 @@ def update_customer(customer_id: str, api: Api) -> Response:
 def delete_customer(customer_id: str, api: Api) -> Response:
     p = api.params(ExpandParams)
     return api.execute(lambda ctx: customers.delete_customer(ctx, customer_id), render_customer, p.expand)
+
+
+@router.get("/{customer_id}/payment_methods/{payment_method_id}", **body_doc(ExpandParams, query=True))
+async def retrieve_customer_payment_method(customer_id: str, payment_method_id: str, api: Api) -> Response:
+    return await api.read(
+        ExpandParams,
+        lambda ctx, p: customers.retrieve_customer_payment_method(ctx, customer_id, payment_method_id),
+        render_payment_method,
+    )
