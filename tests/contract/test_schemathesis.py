@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from support.server import PaykeepServer
@@ -45,6 +46,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path: Pa
     srv = PaykeepServer(tmp_path / "server", db_url=f"sqlite:///{tmp_path / 'server' / 'paykeep.db'}",
                         worker=False).start()
     try:
+        spec = httpx.get(f"{srv.base_url}/openapi.json", timeout=30).json()
+        operations = sum(len(ops) for path, ops in spec["paths"].items()
+                         if re.match(r"^/(v1/|healthz$|readyz$)", path))
         started = time.monotonic()
         result = subprocess.run(
             [*_schemathesis(), "run", f"{srv.base_url}/openapi.json",
@@ -68,5 +72,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path: Pa
     assert counts is not None, result.stdout[-4000:]
     generated, passed = int(counts.group(1)), int(counts.group(2))
     assert generated >= 1000 and passed == generated, counts.group(0)
-    assert re.search(r"Tested: 4\d", result.stdout), "every /v1 operation and the health checks were tested"
+    tested = re.search(r"Tested: (\d+)", result.stdout)
+    # every /v1 operation and the health checks (all but a few that no generated request can reach)
+    assert tested is not None and int(tested.group(1)) >= operations - 5, (tested, operations)
     assert '"status":5' not in logs and "Traceback" not in logs

@@ -48,6 +48,7 @@ class Attempt(Generic[I]):
     cvc: Cvc | None = None
     authenticated: bool = False  # the cardholder has just passed a challenge for this attempt
     use_stripe_sdk: bool = False  # asked for by the confirm: in the Stripe dialect, a challenge comes as such
+    error_on_requires_action: bool = False  # asked for by the confirm: a challenge fails the attempt instead
 
 
 class IntentFlow(Protocol[I]):
@@ -105,12 +106,18 @@ def run(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> I | Declined:
     if isinstance(verdict, Approved):
         return flow.approve(ctx, attempt)
     if isinstance(verdict, ChallengeRequired) and not attempt.authenticated:
-        return flow.require_action(ctx, attempt, _challenge(ctx, flow, attempt))
-    if isinstance(verdict, NetworkDeclined):
+        if not attempt.error_on_requires_action:
+            return flow.require_action(ctx, attempt, _challenge(ctx, flow, attempt))
+        error = CardError(AUTHENTICATION_REQUIRED_MESSAGE, code="authentication_required",
+                          decline_code="authentication_required")
+    elif isinstance(verdict, NetworkDeclined):
         error = CardError(verdict.message, code=verdict.code, decline_code=verdict.decline_code)
     else:  # a challenge asked for again right after one was passed: the authentication did not count
         error = CardError(flow.authentication_failure_message, code=flow.authentication_failure)
     return flow.decline(ctx, attempt, error)
+
+
+AUTHENTICATION_REQUIRED_MESSAGE = "Your card was declined. This transaction requires authentication."
 
 
 def _challenge(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> dict[str, Any]:

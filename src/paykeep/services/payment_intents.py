@@ -67,8 +67,9 @@ def create_payment_intent(ctx: Context, params: PaymentIntentCreate) -> PaymentI
     currency = normalise_currency(params.currency)
     amount = check_charge_amount(params.amount, currency)
     given = params.given()
-    if not params.confirm and "off_session" in given:
-        raise ParameterInvalid("off_session", "off_session can only be passed together with confirm=true.")
+    for name in ("off_session", "error_on_requires_action"):
+        if not params.confirm and name in given:
+            raise ParameterInvalid(name, f"{name} can only be passed together with confirm=true.")
     owner = live_customer(ctx, params.customer) if params.customer else None
     customer, clock = (owner.id, owner.test_clock) if owner else (None, None)
     intent_id = ctx.new_id("pi")

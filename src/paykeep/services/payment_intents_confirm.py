@@ -74,8 +74,9 @@ def confirm_loaded(ctx: Context, intent: PaymentIntent, params: PaymentIntentCon
             "`payment_method` or `payment_method_data`.",
         )
     pm = payment_methods.usable_payment_method(ctx, intent.payment_method, customer_id=intent.customer)
-    sdk = bool(params.use_stripe_sdk)
-    return attempts.run(ctx, FLOW, attempts.Attempt(intent, pm, cvc, use_stripe_sdk=sdk))
+    return attempts.run(ctx, FLOW, attempts.Attempt(
+        intent, pm, cvc, use_stripe_sdk=bool(params.use_stripe_sdk),
+        error_on_requires_action=bool(params.error_on_requires_action)))
 
 
 def _apply_confirm_params(

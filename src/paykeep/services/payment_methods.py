@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from paykeep.domain import test_payment_methods as stripe_test_ids
 from paykeep.domain.cards import CardDetails, CardNumber, check_card, check_expiry
 from paykeep.domain.errors import InvalidRequest, ParameterMissing, ResourceMissing
 from paykeep.domain.metadata import merge_metadata
@@ -72,7 +73,7 @@ def _card_values(card: Any, param_prefix: str) -> dict[str, Any]:
 # -- the helpers other slices use (SetupIntents, PaymentIntents, Checkout) -----------------------------------
 def create_payment_method_from_card(
     ctx: Context, card: dict[str, Any], billing_details: dict[str, Any] | None = None, *,
-    param_prefix: str = "payment_method_data[card]", metadata: Any = None,
+    param_prefix: str = "payment_method_data[card]", metadata: Any = None, funding: str = "credit",
 ) -> tuple[PaymentMethod, CardDetails]:
     """Check the card's form (402 card_error naming the field), store the number in the vault and insert the
     PaymentMethod. Returns the PaymentMethod and the checked CardDetails: its Cvc lives in memory only."""
@@ -89,7 +90,7 @@ def create_payment_method_from_card(
         id=pm_id, account_id=ctx.caller.account_id, livemode=ctx.caller.livemode, created=ctx.now_ms(),
         metadata=merge_metadata(None, metadata) if metadata else {}, billing_details=billing,
         card_brand=details.brand, card_last4=details.number.last4, card_exp_month=details.exp_month,
-        card_exp_year=details.exp_year, card_fingerprint=fingerprint, card_funding="credit",
+        card_exp_year=details.exp_year, card_fingerprint=fingerprint, card_funding=funding,
         card_country="US",
         card_cvc_check="pass" if details.cvc is not None else None, card_ciphertext=ciphertext,
         card_key_version=key_version,
@@ -98,11 +99,40 @@ def create_payment_method_from_card(
     return pm, details
 
 
+def load_payment_method(ctx: Context, pm_id: str, *, param: str = "id",
+                        for_update: bool = False) -> PaymentMethod:
+    """The PaymentMethod a caller names (404 resource_missing naming `param`). In test mode one of Stripe's
+    test ids (`pm_card_visa`, `tok_visa`: domain/test_payment_methods.py) makes a fresh PaymentMethod of
+    its test card, whose new id the caller uses from then on."""
+    fresh = _fresh_test_payment_method(ctx, pm_id, param)
+    if fresh is not None:
+        return fresh
+    return load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param, for_update=for_update)
+
+
+def _fresh_test_payment_method(ctx: Context, pm_id: str, param: str) -> PaymentMethod | None:
+    """A new PaymentMethod of the test card a Stripe test id stands for, made as one from
+    `payment_method_data` is (the number goes to the vault); None for any other id, or with a live key."""
+    if ctx.caller.livemode:
+        return None
+    card = stripe_test_ids.card_for(pm_id)
+    if card is None:
+        reason = stripe_test_ids.unmatched(pm_id)
+        if reason is not None:
+            raise stripe_test_ids.NoMatchingTestCard(pm_id, reason, param)
+        return None
+    year, _month = _year_month(ctx)
+    values = {"number": card.number, "exp_month": stripe_test_ids.EXP_MONTH,
+              "exp_year": year + stripe_test_ids.EXP_YEARS_AHEAD, "cvc": card.cvc}
+    pm, _details = create_payment_method_from_card(ctx, values, funding=card.funding)
+    return pm
+
+
 def usable_payment_method(ctx: Context, pm_id: str, *, customer_id: str | None,
                           param: str = "payment_method") -> PaymentMethod:
     """A PaymentMethod an intent of `customer_id` may use: 404 if unknown; 400 if detached, or attached to
-    another customer (or to any customer when the intent has none)."""
-    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param)
+    another customer (or to any customer when the intent has none). A Stripe test id makes a fresh one."""
+    pm = load_payment_method(ctx, pm_id, param=param)
     if pm.detached:
         raise InvalidRequest(
             "This PaymentMethod was previously detached from a Customer and may not be used again.",
@@ -207,8 +237,8 @@ def update_payment_method(ctx: Context, pm_id: str, params: PaymentMethodUpdate)
 
 
 def attach_payment_method_by_id(ctx: Context, pm_id: str, params: PaymentMethodAttach) -> PaymentMethod:
-    """POST /v1/payment_methods/{id}/attach"""
-    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, for_update=True)
+    """POST /v1/payment_methods/{id}/attach (a Stripe test id attaches a fresh PaymentMethod of its card)"""
+    pm = load_payment_method(ctx, pm_id, for_update=True)
     return attach_payment_method(ctx, pm, params.customer)
 
 

@@ -40,6 +40,7 @@ class _Confirmable(ExpandParams):
     off_session: OffSession | None = Field(None, validation_alias=AliasChoices("off_session", "off-session"))
     return_url: str | None = Field(None, max_length=2048)
     use_stripe_sdk: bool | None = None  # Stripe dialect: a challenge as next_action use_stripe_sdk
+    error_on_requires_action: bool | None = None  # a card that asks for 3-D Secure declines instead
     setup_future_usage: FutureUsage | Literal[""] | None = None
     capture_method: Literal["automatic", "automatic_async", "manual"] | None = None
     receipt_email: str | None = Field(None, max_length=512)

@@ -105,7 +105,8 @@ def test_challenge_then_complete_succeeds(fakes: Fakes) -> None:
     assert (after["status"], after["amount_received"], after["next_action"]) == ("succeeded", 2000, None)
     (charge,) = fakes.uow.charges.find(None, payment_intent=intent["id"])
     assert charge["payment_method_details"]["card"]["three_d_secure"] == {
-        "authentication_flow": "challenge", "result": "authenticated", "result_reason": None, "version": "2.2.0"}
+        "authentication_flow": "challenge", "result": "authenticated", "result_reason": None,
+        "version": "2.2.0"}
     assert fakes.event_types(charge["id"]) == ["charge.succeeded"]
     assert fakes.event_types(intent["id"]) == ["payment_intent.created", "payment_intent.requires_action",
                                                "payment_intent.succeeded"]
@@ -151,8 +152,8 @@ def test_setup_future_usage_saves_the_card(fakes: Fakes, customer: Customer) -> 
     intent = _pay(fakes, FRICTIONLESS, customer=customer.id, setup_future_usage="off_session")
     pm = fakes.uow.payment_methods.get(fakes.caller.scope, intent["payment_method"])
     assert pm is not None and (pm["customer"], pm["mandate"]) == (customer.id, True)
-    assert fakes.event_types()[-4:] == ["payment_intent.created", "charge.succeeded", "payment_method.attached",
-                                        "payment_intent.succeeded"]  # Stripe's order: the charge first
+    assert fakes.event_types()[-4:] == ["payment_intent.created", "charge.succeeded",  # Stripe's order
+                                        "payment_method.attached", "payment_intent.succeeded"]
 
 
 # -- every row of the transition table, through the use case that makes it, with its event -----------------

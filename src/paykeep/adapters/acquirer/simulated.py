@@ -14,6 +14,7 @@ from paykeep.domain.card_network import (
 )
 from paykeep.domain.cards import CardNumber, Cvc
 from paykeep.domain.errors import InvalidRequest
+from paykeep.domain.test_payment_methods import markdown_section
 
 _MESSAGES = {
     "card_declined": "Your card was declined.",
@@ -192,7 +193,7 @@ def render_test_cards_markdown() -> str:
         "| CVC not 3 digits (4 for American Express) | `invalid_cvc` | `cvc` |",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + markdown_section()  # Stripe's pm_card_* / tok_* names, from their table
 
 
 if __name__ == "__main__":  # pragma: no cover
