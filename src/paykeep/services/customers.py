@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from paykeep.domain.customers import Customer
-from paykeep.domain.errors import ResourceMissing
+from paykeep.domain.errors import InvalidRequest, ResourceMissing
 from paykeep.domain.metadata import merge_metadata
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.services import payment_methods
@@ -42,7 +42,24 @@ def create_customer(ctx: Context, params: CustomerCreate) -> Customer:
                         test_clock=clock.id if clock else None, **_changes(params, None))  # not a copy
     ctx.uow.customers.add(customer)
     ctx.emit("customer.created", render_customer(customer), row=customer)
+    if params.payment_method:  # Stripe's customer[payment_method]: attached at creation (a test id too)
+        pm = payment_methods.load_payment_method(ctx, params.payment_method, param="payment_method",
+                                                 for_update=True)
+        payment_methods.attach_payment_method(ctx, pm, customer.id)
+    _check_default_payment_method(ctx, customer)
     return customer
+
+
+def _check_default_payment_method(ctx: Context, customer: Customer) -> None:
+    """`invoice_settings[default_payment_method]` must name one of the customer's own cards (Stripe's 400)."""
+    pm_id = (customer.invoice_settings or {}).get("default_payment_method")
+    if not pm_id:
+        return
+    param = "invoice_settings[default_payment_method]"
+    pm = load(ctx, ctx.uow.payment_methods, "PaymentMethod", pm_id, param=param)
+    if pm.customer != customer.id:
+        raise InvalidRequest(f"The customer does not have a payment method with the ID {pm_id}. The payment "
+                             "method must be attached to the customer.", param=param)
 
 
 def retrieve_customer(ctx: Context, customer_id: str) -> Customer:
@@ -74,6 +91,8 @@ def update_customer(ctx: Context, customer_id: str, params: CustomerUpdate) -> C
     """POST /v1/customers/{id}"""
     customer = live_customer(ctx, customer_id, param="id", for_update=True)
     changed = customer.with_(**_changes(params, customer))
+    if "invoice_settings" in params.given():
+        _check_default_payment_method(ctx, changed)
     before, after = render_customer(customer), render_customer(changed)
     if before != after:
         ctx.uow.customers.save(changed)

@@ -35,6 +35,7 @@ class CustomerUpdate(ExpandParams):
 
 
 class CustomerCreate(CustomerUpdate):
+    payment_method: str | None = Field(None, max_length=40)  # attached to the new customer
     test_clock: str | None = None  # a test clock the new customer lives on (only at creation, as Stripe)
 
 
