@@ -40,6 +40,7 @@ class PaymentIntentAction(StrEnum):
     REQUIRE_ACTION = "require_action"  # the cardholder must pass a challenge
     FAIL = "fail"  # the network declined
     AUTHENTICATE = "authenticate"  # the cardholder passed the challenge: attempt again
+    AWAIT_CONFIRMATION = "await_confirmation"  # passed, but confirmation_method=manual: the server confirms
     FAIL_AUTHENTICATION = "fail_authentication"
     CAPTURE = "capture"
     CANCEL = "cancel"
@@ -53,6 +54,10 @@ A = PaymentIntentAction
 PAYMENT_INTENT_TRANSITIONS: dict[tuple[PaymentIntentStatus, PaymentIntentAction], PaymentIntentStatus] = (
     transition_table(PaymentIntentStatus, PaymentIntentAction, (
         ("processing", "authorize", "requires_capture"),
+        # confirmation_method=manual: a passed challenge waits for the server's confirm, which then goes on
+        # as authenticated (Stripe's "finalize payments on the server")
+        ("requires_action", "await_confirmation", "requires_confirmation"),
+        ("requires_confirmation", "authenticate", "processing"),
         ("requires_capture", "capture", "succeeded"),
         ("processing", "cancel", "canceled"),
         ("requires_capture", "cancel", "canceled"),
@@ -68,6 +73,7 @@ _VERBS = {
     A.CONFIRM: "confirm",
     A.AUTHENTICATE: "authenticate",
     A.FAIL_AUTHENTICATION: "authenticate",
+    A.AWAIT_CONFIRMATION: "authenticate",
     A.CAPTURE: "capture",
     A.CANCEL: "cancel",
     A.EXPIRE: "expire",

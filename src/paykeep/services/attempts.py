@@ -77,6 +77,10 @@ class IntentFlow(Protocol[I]):
 
     def decline(self, ctx: Context, attempt: Attempt[I], error: CardError) -> Declined: ...
 
+    def await_confirmation(self, ctx: Context, intent: I) -> I | None:
+        """The cardholder passed the challenge: the intent waiting for the server's confirm, or None to
+        attempt again at once (all but a PaymentIntent with confirmation_method=manual)."""
+
     def fail_authentication(self, ctx: Context, intent: I, payment_method: PaymentMethod | None) -> I:
         """The cardholder failed (or abandoned) the challenge: the attempt ends without asking the network."""
 
@@ -156,6 +160,9 @@ def _complete(ctx: Context, flow: IntentFlow[I], intent: I, succeeded: bool) -> 
     if not succeeded or pm is None:
         return flow.fail_authentication(ctx, intent, pm)
     pm = payment_methods.usable_payment_method(ctx, pm.id, customer_id=intent.customer)
+    waiting = flow.await_confirmation(ctx, intent)
+    if waiting is not None:
+        return waiting
     result = run(ctx, flow, Attempt(intent, pm, None, authenticated=True))
     found: I = result.row if isinstance(result, Declined) else result
     return found

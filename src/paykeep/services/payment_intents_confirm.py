@@ -14,6 +14,7 @@ from typing import Any
 
 from paykeep.domain.card_network import AuthorizeRequest, ThreeDS, Verdict
 from paykeep.domain.cards import Cvc
+from paykeep.domain.challenges import ChallengeStatus
 from paykeep.domain.errors import CardError, ParameterMissing, ResourceMissing
 from paykeep.domain.payment_intents import (
     AUTHENTICATION_FAILURE,
@@ -75,8 +76,19 @@ def confirm_loaded(ctx: Context, intent: PaymentIntent, params: PaymentIntentCon
         )
     pm = payment_methods.usable_payment_method(ctx, intent.payment_method, customer_id=intent.customer)
     return attempts.run(ctx, FLOW, attempts.Attempt(
-        intent, pm, cvc, use_stripe_sdk=bool(params.use_stripe_sdk),
+        intent, pm, cvc, authenticated=_passed_challenge(ctx, intent, pm),
+        use_stripe_sdk=bool(params.use_stripe_sdk),
         error_on_requires_action=bool(params.error_on_requires_action)))
+
+
+def _passed_challenge(ctx: Context, intent: PaymentIntent, pm: PaymentMethod) -> bool:
+    """A manual-confirmation intent waiting after its cardholder passed the challenge with this card: the
+    server's confirm goes on as authenticated (no second challenge)."""
+    if intent.confirmation_method != "manual" or intent.status != S.REQUIRES_CONFIRMATION:
+        return False
+    passed = ctx.uow.challenges.find(None, intent_id=intent.id, status=ChallengeStatus.COMPLETED.value,
+                                     payment_method_id=pm.id)
+    return bool(passed)
 
 
 def _apply_confirm_params(
@@ -155,6 +167,11 @@ class PaymentIntentFlow:
 
     def decline(self, ctx: Context, attempt: attempts.Attempt[PaymentIntent], error: CardError) -> Declined:
         return _failed(ctx, attempt.intent, attempt.payment_method, error)
+
+    def await_confirmation(self, ctx: Context, intent: PaymentIntent) -> PaymentIntent | None:
+        if intent.confirmation_method != "manual":
+            return None
+        return store(ctx, intent.move(A.AWAIT_CONFIRMATION, next_action=None))
 
     def fail_authentication(self, ctx: Context, intent: PaymentIntent,
                             payment_method: PaymentMethod | None) -> PaymentIntent:

@@ -229,6 +229,9 @@ class SetupIntentFlow:
     def decline(self, ctx: Context, attempt: attempts.Attempt[SetupIntent], error: CardError) -> Declined:
         return _fail(ctx, attempt.intent, error, attempt.payment_method)
 
+    def await_confirmation(self, ctx: Context, intent: SetupIntent) -> SetupIntent | None:
+        return None  # a SetupIntent goes on at once after a passed challenge
+
     def fail_authentication(self, ctx: Context, intent: SetupIntent,
                             payment_method: PaymentMethod | None) -> SetupIntent:
         error: dict[str, Any] = {"type": "invalid_request_error", "code": AUTHENTICATION_FAILURE,

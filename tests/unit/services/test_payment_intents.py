@@ -160,8 +160,15 @@ def test_setup_future_usage_saves_the_card(fakes: Fakes, customer: Customer) -> 
 Do = Callable[[Fakes, Any], Any]
 
 
-def _start(fakes: Fakes, status: S) -> Any:
-    """An intent in `status`, made through the use cases."""
+def _start(fakes: Fakes, status: S, manual: bool = False) -> Any:
+    """An intent in `status`, made through the use cases (`manual`: confirmation_method=manual, and in
+    requires_confirmation because its cardholder passed the challenge)."""
+    if manual:
+        waiting = _pay(fakes, CHALLENGE, return_url=RETURN_URL, confirmation_method="manual")
+        if status is S.REQUIRES_CONFIRMATION:
+            attempts.answer_challenge(fakes.deps, challenge_token(waiting), "complete")
+            return _stored(fakes, waiting)
+        return waiting
     if status is S.REQUIRES_PAYMENT_METHOD:
         return _create(fakes)
     if status is S.REQUIRES_CONFIRMATION:
@@ -225,6 +232,10 @@ ROWS: dict[tuple[S, A], tuple[S, Do, S, list[str]] | None] = {
     (S.PROCESSING, A.FAIL): (RPM, _confirm(DECLINED), RPM, ["payment_intent.payment_failed"]),
     (RA, A.AUTHENTICATE): (RA, _answer("complete"), S.SUCCEEDED, ["payment_intent.succeeded"]),
     (RA, A.FAIL_AUTHENTICATION): (RA, _answer("fail"), RPM, ["payment_intent.payment_failed"]),
+    (RA, A.AWAIT_CONFIRMATION): (RA, _answer("complete"), RC, []),  # manual (MANUAL below)
+    (RC, A.AUTHENTICATE): (RC, lambda fakes, pi: fakes.run(
+        payment_intents.confirm_payment_intent, pi["id"], PaymentIntentConfirm.model_validate({})),
+        S.SUCCEEDED, ["payment_intent.succeeded"]),
     (RCAP, A.CAPTURE): (RCAP, _capture, S.SUCCEEDED, ["payment_intent.succeeded"]),
     (RPM, A.CANCEL): (RPM, _cancel, S.CANCELED, ["payment_intent.canceled"]),
     (RC, A.CANCEL): (RC, _cancel, S.CANCELED, ["payment_intent.canceled"]),
@@ -243,13 +254,14 @@ def test_every_row_of_the_table_has_a_case() -> None:
 
 
 CASES = [(key, case) for key, case in ROWS.items() if case is not None]
+MANUAL = {(RA, A.AWAIT_CONFIRMATION), (RC, A.AUTHENTICATE)}  # rows of confirmation_method=manual intents
 
 
 @pytest.mark.parametrize(("row", "case"), CASES, ids=[f"{s}-{a}" for (s, a), _ in CASES])
 def test_each_transition_emits_its_event(row: tuple[S, A], case: tuple[S, Do, S, list[str]]) -> None:
     fakes = Fakes.make()
     start, do, end, events = case
-    intent = _start(fakes, start)
+    intent = _start(fakes, start, manual=row in MANUAL)
     assert intent["status"] == start
     before = fakes.event_types(intent["id"])
     do(fakes, intent)
