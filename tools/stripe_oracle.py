@@ -17,11 +17,12 @@ The paykeep side is computed, never written by hand:
   the script: say what it is);
 - each route's request model is the pydantic model its handler validates (`api.params(Model)`, …, read from
   the handler's source), and a parameter's treatment is what that model does with a well-typed value of it,
-  alone: a pydantic `extra_forbidden` error at the parameter (or at a hash above it) is today's 400
-  `parameter_unknown`; an error of type `parameter_unsupported` (a `PydanticCustomError`, or any exception
-  with `code == "parameter_unsupported"`) is a deliberate refusal whose message is the reason; anything else
-  means the model accepts the parameter (a check of the value or a missing required parameter beside it is
-  not a refusal of the parameter);
+  alone, read the way the server reads it (`paykeep.web.api.params.validate`): a 400 `parameter_unknown` at
+  the parameter (or at a hash above it) is a parameter paykeep does not know; a 400 `parameter_unsupported`
+  (wire/unsupported.py's table, a validator's `PydanticCustomError("parameter_unsupported", …)`, or any
+  exception with `code == "parameter_unsupported"`) is a deliberate refusal whose reason is shown; anything
+  else means the model accepts the parameter (a check of the value or a missing required parameter beside
+  it is not a refusal of the parameter);
 - the response fields are the keys of the objects a short in-process flow produces (an app on a temporary
   SQLite file, driven through httpx's ASGI transport: customers, cards, setup and payment intents, a
   decline, a 3-D Secure challenge, capture, refund, Checkout, a webhook endpoint, the events), in each
@@ -236,12 +237,6 @@ PLANNED: list[tuple[str, str, str, str]] = [
 _BY_PM_TYPE = {"payment_method_options", "payment_method_data", "payment_method_details"}
 _PM_TYPE_RESOURCES = {"payment_method"}  # objects whose top level has a hash per payment method type
 _NON_CARD_ACTIONS = {"verify_with_microdeposits", "display_bank_transfer_instructions"}  # next_action types
-
-# pydantic's union member tags in an error's `loc` (see paykeep.web.api.params._loc_to_param)
-_UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "literal", "function-after", "function-before",
-               "function-plain", "function-wrap", "nullable", "constrained-str", "union", "model"}
-_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-
 
 class OracleError(Exception):
     """The oracle cannot be made: the message says what to fix."""
@@ -578,16 +573,6 @@ def _handler_model(endpoint: Any) -> Any:
                       "(expected api.params(Model) or api.list/read(Model, …) in its body)")
 
 
-def _loc_path(loc: Iterable[Any]) -> tuple[str, ...]:
-    parts = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append("")
-        elif not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS or _CLASS_NAME.match(p))):
-            parts.append(str(p))
-    return tuple(parts)
-
-
 def _payload(path: tuple[str, ...], value: Any) -> Any:
     for key in reversed(path):
         value = [value] if key == "" else {key: value}
@@ -601,27 +586,34 @@ class Treatment:
 
 
 def probe(model: Any, param: Param) -> Treatment:
-    """What the route's model does with this parameter alone, holding a well-typed value."""
-    from pydantic import ValidationError
+    """What the route's model does with this parameter alone, holding a well-typed value: the server's own
+    reading of it (`paykeep.web.api.params.validate`, which turns pydantic's errors into the 400 the API
+    answers, `parameter_unsupported` from wire/unsupported.py's table included). A refusal counts when it
+    names the parameter or a hash above it; any other answer (a check of the value, a missing required
+    parameter beside it) is not a refusal of the parameter."""
+    from paykeep.web.api.params import validate
 
     try:
-        model.model_validate(_payload(param.path, param.sample))
-    except ValidationError as exc:
-        errors = exc.errors()
-        for err in errors:
-            where = _loc_path(err["loc"])
-            if err["type"] == "extra_forbidden" and param.path[:len(where)] == where:
-                return Treatment("parameter_unknown", "" if where == param.path else bracket(where))
-        for err in errors:
-            where = _loc_path(err["loc"])
-            if "unsupported" in err["type"] and param.path[:len(where)] == where:
-                return Treatment("parameter_unsupported", str(err["msg"]))
-        return Treatment("accepted")
-    except Exception as exc:  # a validator raising paykeep's own error
-        if getattr(exc, "code", None) == "parameter_unsupported":
-            return Treatment("parameter_unsupported", str(getattr(exc, "message", None) or exc))
-        raise
+        validate(model, _payload(param.path, param.sample))
+    except Exception as exc:  # the server's ParameterError, or a validator raising paykeep's own error
+        code = getattr(exc, "code", None)
+        if code not in ("parameter_unknown", "parameter_unsupported"):
+            if hasattr(exc, "code"):
+                return Treatment("accepted")
+            raise
+        where = _param_path(str(getattr(exc, "param", None) or ""))
+        if param.path[:len(where)] != where:
+            return Treatment("accepted")
+        if code == "parameter_unsupported":
+            return Treatment("parameter_unsupported",
+                             str(getattr(exc, "reason", None) or getattr(exc, "message", None) or exc))
+        return Treatment("parameter_unknown", "" if where == param.path else bracket(where))
     return Treatment("accepted")
+
+
+def _param_path(name: str) -> tuple[str, ...]:
+    """`amount_details[line_items][0][tax]` -> ("amount_details", "line_items", "", "tax")"""
+    return tuple("" if part.isdigit() else part for part in name.replace("]", "").split("[")) if name else ()
 
 
 def plan_for(endpoint: str, param: Param) -> tuple[str, str] | None:

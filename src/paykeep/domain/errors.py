@@ -63,6 +63,16 @@ class ParameterUnknown(ParameterError):
         super().__init__(message or f"Received unknown parameter: {param}", param=param)
 
 
+class ParameterUnsupported(ParameterError):
+    """A parameter of Stripe's API that paykeep refuses on purpose (API.md §9): `reason` says why."""
+
+    default_code = "parameter_unsupported"
+
+    def __init__(self, param: str, reason: str) -> None:
+        super().__init__(f"Received unsupported parameter: {param}. {reason}", param=param)
+        self.reason = reason
+
+
 class ParameterInvalid(ParameterError):
     """`code` is one of parameter_invalid_empty / _integer / _string_empty / parameter_invalid (generic)."""
 

@@ -1,6 +1,8 @@
 """An API call's parameters: read from the path, the query and the body (form or JSON, size-limited), then
 validated by the endpoint's pydantic model, a ValidationError becoming the 400 parameter_* error that names
-the parameter (`shipping[address][city]`)."""
+the parameter (`shipping[address][city]`). An unknown key that wire/unsupported.py's table refuses on purpose
+(`on_behalf_of`, `payment_method_options[sepa_debit]`, …) is `parameter_unsupported` with the reason; the
+table is read only then, on the error path."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from paykeep.domain.errors import (
     ParameterInvalid,
     ParameterMissing,
     ParameterUnknown,
+    ParameterUnsupported,
     RequestTooLarge,
 )
 from paykeep.web.api.forms import check_text, decode_body, decode_query
+from paykeep.wire.unsupported import refused
 
 P = TypeVar("P", bound=BaseModel)
 MAX_PATH_ID_LENGTH = 255  # ids are 40 characters at most; a longer one cannot name anything
@@ -64,7 +68,7 @@ def validate(model: type[P], raw: dict[str, Any]) -> P:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise _param_error(exc) from None
+        raise param_error(model, exc) from None
 
 
 def expand_paths(params: BaseModel) -> list[str]:
@@ -75,11 +79,18 @@ def missing(param: str) -> ParameterMissing:
     return ParameterMissing(param)
 
 
-def _param_error(exc: ValidationError) -> ParameterError:
+def param_error(model: type[BaseModel], exc: ValidationError) -> ParameterError:
+    """The 400 for a request `model` refused (what the server answers; tools/stripe_oracle.py's probe too)."""
     errors = exc.errors()
     for err in errors:
         if err["type"] == "extra_forbidden":
-            return ParameterUnknown(_loc_to_param(err["loc"]))
+            path = _loc_parts(err["loc"])
+            refusal = refused(model, path, err.get("input"))
+            if refusal is not None:
+                return ParameterUnsupported(_bracket(refusal[0]), refusal[1])
+            return ParameterUnknown(_bracket(path))
+        if err["type"] == "parameter_unsupported":  # PydanticCustomError("parameter_unsupported", reason)
+            return ParameterUnsupported(_loc_to_param(err["loc"]), err["msg"])
     for err in errors:
         if err["type"] == "missing":
             return ParameterMissing(_loc_to_param(err["loc"]))
@@ -102,11 +113,18 @@ def _param_error(exc: ValidationError) -> ParameterError:
 def _loc_to_param(loc: tuple[Any, ...]) -> str:
     """('shipping', 'Shipping', 'address', 'city') -> 'shipping[address][city]': pydantic's union member tags
     (type names, and model class names, which are CamelCase while parameter names are snake_case) go."""
-    parts = [str(p) for p in loc
-             if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS or _CLASS_NAME.match(p)))]
+    return _bracket(_loc_parts(loc))
+
+
+def _loc_parts(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    return tuple(p for p in loc
+                 if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS or _CLASS_NAME.match(p))))
+
+
+def _bracket(parts: tuple[str | int, ...]) -> str:
     if not parts:
         return ""
-    return parts[0] + "".join(f"[{p}]" for p in parts[1:])
+    return str(parts[0]) + "".join(f"[{p}]" for p in parts[1:])
 
 
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "literal", "function-after", "function-before",
