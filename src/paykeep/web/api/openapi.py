@@ -19,7 +19,8 @@ ERROR_TYPES = ["invalid_request_error", "card_error", "idempotency_error", "api_
 
 # HTTP statuses the /v1 API answers with its error envelope (web/api/errors.py), and when.
 ERROR_STATUSES: dict[str, str] = {
-    "400": "Invalid request: a parameter (`parameter_missing`, `parameter_unknown`, `parameter_invalid_*`), "
+    "400": "Invalid request: a parameter (`parameter_missing`, `parameter_unknown`, `parameter_unsupported`, "
+           "`parameter_invalid_*`), "
            "a state the object is not in, or an Idempotency-Key reused with other parameters.",
     "401": "No API key, or an unknown one.",
     "402": "The card was declined (for a confirm, the intent is embedded under `error`).",
