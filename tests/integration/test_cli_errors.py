@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,24 +101,37 @@ def _start_serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_line(stream: object, needle: str, timeout: float) -> str:
+def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
+    # A reader thread, not select() on the pipe: a readline() may pull several lines into Python's buffer,
+    # after which select() waits on an empty pipe although the line we want has already arrived.
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout or ():
+            lines.put(line)
+        lines.put("")  # end of output
+
+    threading.Thread(target=read, daemon=True).start()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
-        if ready:
-            line = stream.readline()  # type: ignore[attr-defined]
-            if needle in line:
-                return str(line)
-            if not line:
-                break
-    raise AssertionError(f"no {needle!r} line within {timeout} s")
+    seen: list[str] = []
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if needle in line:
+            return line
+        if not line:
+            break
+        seen.append(line)
+    raise AssertionError(f"no {needle!r} line within {timeout} s (exit {proc.poll()}); stdout: {seen!r}")
 
 
 def test_listening_is_printed_once_the_socket_is_bound_and_two_ctrl_cs_exit_quietly(tmp_path: Path) -> None:
     port = free_port()
     proc = _start_serve(tmp_path, port)
     try:
-        _wait_for_line(proc.stdout, "listening", 60)
+        _wait_for_line(proc, "listening", 60)
         with socket.create_connection(("127.0.0.1", port), timeout=5):  # refused if printed before bind
             pass
         deadline = time.monotonic() + 30
