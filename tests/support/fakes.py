@@ -434,6 +434,15 @@ class FakeEntities(_Table, Generic[E]):
                                 ending_before)
         return copy.deepcopy(items), has_more
 
+    # Searchable (services/ports.py; customers, payment_intents, charges): the query language runs in SQL
+    # (adapters/db/search.py), tested over HTTP in tests/api/test_search.py, not re-implemented here.
+    def search(self, scope: Scope, query: Any, *, limit: int, after: str | None = None,
+               **filters: Any) -> tuple[list[E], bool]:
+        raise NotImplementedError("search runs on a database: see tests/api/test_search.py")
+
+    def search_count(self, scope: Scope, query: Any, **filters: Any) -> int:
+        raise NotImplementedError("search runs on a database: see tests/api/test_search.py")
+
 
 # -- the tables with more than the generic repository (their Protocols in services/ports.py) -----------------
 class FakeEvents(FakeEntities[Event]):

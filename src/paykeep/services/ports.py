@@ -15,6 +15,7 @@ from paykeep.domain.entity import Entity
 from paykeep.domain.events import DomainEvent, Event
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.search import CompiledQuery
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -57,6 +58,28 @@ class Entities(Protocol[E]):
     def count(self, scope: Scope | None, **filters: Any) -> int: ...
     def page(self, scope: Scope, *, limit: int, starting_after: str | None = None,
              ending_before: str | None = None, **filters: Any) -> tuple[list[E], bool]: ...
+
+
+class Searchable(Protocol[E]):
+    """GET /v1/<resource>/search (services/search.py): the records in scope that match a compiled query
+    (domain/search.py), newest first, older than the id `after` (the previous page's last); `filters` as
+    `find`'s (`deleted=False`)."""
+
+    def search(self, scope: Scope, query: CompiledQuery, *, limit: int, after: str | None = None,
+               **filters: Any) -> tuple[list[E], bool]: ...
+    def search_count(self, scope: Scope, query: CompiledQuery, **filters: Any) -> int: ...
+
+
+class CustomerEntities(Entities[Customer], Searchable[Customer], Protocol):
+    """Customers: an aggregate that can be searched."""
+
+
+class PaymentIntentEntities(Entities[PaymentIntent], Searchable[PaymentIntent], Protocol):
+    """PaymentIntents: an aggregate that can be searched."""
+
+
+class ChargeEntities(Entities[Charge], Searchable[Charge], Protocol):
+    """Charges: an aggregate that can be searched."""
 
 
 class Purgeable(Protocol):
@@ -135,7 +158,7 @@ class UnitOfWork(Protocol):
     def announce_deliveries(self) -> None: ...
 
     @property
-    def customers(self) -> Entities[Customer]: ...
+    def customers(self) -> CustomerEntities: ...
     @property
     def accounts(self) -> Rows: ...
     @property
@@ -145,9 +168,9 @@ class UnitOfWork(Protocol):
     @property
     def setup_intents(self) -> Entities[SetupIntent]: ...
     @property
-    def payment_intents(self) -> Entities[PaymentIntent]: ...
+    def payment_intents(self) -> PaymentIntentEntities: ...
     @property
-    def charges(self) -> Entities[Charge]: ...
+    def charges(self) -> ChargeEntities: ...
     @property
     def refunds(self) -> Entities[Refund]: ...
     @property

@@ -22,6 +22,7 @@ from paykeep.adapters.db.repositories import (
     webhook_deliveries,
 )
 from paykeep.adapters.db.repository import TableRepository
+from paykeep.adapters.db.search import SearchableRepository
 from paykeep.adapters.db.tables import metadata
 from paykeep.domain.challenges import Challenge
 from paykeep.domain.checkout_sessions import CheckoutSession
@@ -53,8 +54,8 @@ class SqlUnitOfWork:
 
     # -- aggregates ---------------------------------------------------------------------------------
     @cached_property
-    def customers(self) -> EntityRepository[Customer]:
-        return EntityRepository(self._rows("customers"), Customer)
+    def customers(self) -> SearchableRepository[Customer]:
+        return SearchableRepository(self._rows("customers"), Customer)
 
     @cached_property
     def payment_methods(self) -> EntityRepository[PaymentMethod]:
@@ -65,12 +66,12 @@ class SqlUnitOfWork:
         return EntityRepository(self._rows("setup_intents"), SetupIntent)
 
     @cached_property
-    def payment_intents(self) -> EntityRepository[PaymentIntent]:
-        return EntityRepository(self._rows("payment_intents"), PaymentIntent)
+    def payment_intents(self) -> SearchableRepository[PaymentIntent]:
+        return SearchableRepository(self._rows("payment_intents"), PaymentIntent)
 
     @cached_property
-    def charges(self) -> EntityRepository[Charge]:
-        return EntityRepository(self._rows("charges"), Charge)
+    def charges(self) -> SearchableRepository[Charge]:
+        return SearchableRepository(self._rows("charges"), Charge)
 
     @cached_property
     def refunds(self) -> EntityRepository[Refund]:

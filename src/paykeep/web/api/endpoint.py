@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from paykeep.domain.errors import RateLimited
 from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict, UnitOfWork
+from paykeep.services.search import SearchPage
 from paykeep.services.transactions import transaction
 from paykeep.web.api import idempotency
 from paykeep.web.api.auth import authenticate
@@ -25,7 +26,8 @@ from paykeep.web.api.params import expand_paths as paths_of
 from paykeep.web.api.params import missing, read_raw, validate
 from paykeep.web.api.responses import dumps, json_response
 from paykeep.wire.dialects import in_dialect, in_stored_units
-from paykeep.wire.lists import render_list
+from paykeep.wire.lists import render_list, render_search_result
+from paykeep.wire.search import SearchParams
 
 P = TypeVar("P", bound=BaseModel)
 T = TypeVar("T")
@@ -97,6 +99,19 @@ class ApiRequest:
             body = render_list(self.request.url.path, [render(r) for r in rows], has_more)
             paths = [f"data.{path.removeprefix('data.')}" for path in paths_of(p)]
             return expand(uow, self.caller, body, paths)
+
+        return await self._read_transaction(model, run)
+
+    async def search(self, model: type[SearchParams], fn: Callable[[Context, SearchParams], SearchPage[Any]],
+                     render: Renderer[Any]) -> Response:
+        """GET a search (/v1/<resource>/search): the search_result envelope, expand[] paths applied to every
+        item (`data.` optional; `total_count` asks for the count instead)."""
+
+        def run(uow: UnitOfWork, p: SearchParams) -> dict[str, Any]:
+            found = fn(Context(uow, self.deps, self.caller), p)
+            body = render_search_result(self.request.url.path, [render(r) for r in found.rows],
+                                        found.has_more, found.next_page, found.total_count)
+            return expand(uow, self.caller, body, p.object_paths())
 
         return await self._read_transaction(model, run)
 

@@ -169,6 +169,18 @@ def list_schema(item_ref: str) -> dict[str, Any]:
     }
 
 
+def search_result_schema(item_ref: str) -> dict[str, Any]:
+    """GET /v1/<resource>/search: the list with `next_page` (and `total_count` with expand[]=total_count)."""
+    return {
+        "type": "object",
+        "required": ["object", "url", "has_more", "data", "next_page"],
+        "properties": {"object": {"type": "string", "enum": ["search_result"]}, "url": _STRING,
+                       "has_more": {"type": "boolean"}, "next_page": _NULLABLE_STRING,
+                       "total_count": _INTEGER,
+                       "data": {"type": "array", "items": {"$ref": item_ref}}},
+    }
+
+
 def _ref(name: str) -> str:
     return f"#/components/schemas/{name}"
 
@@ -216,8 +228,12 @@ def describe_responses(doc: dict[str, Any]) -> dict[str, Any]:
                 continue
             schema_name = OBJECTS[returned][0]
             is_list = method == "get" and not path.rstrip("/").endswith("}")
-            ok = {"$ref": _ref(schema_name + ("List" if is_list else ""))}
-            responses: dict[str, Any] = {"200": _json(ok, "The list." if is_list else f"The {returned}.")}
+            is_search = is_list and path.endswith("/search")
+            if is_search:
+                schemas[schema_name + "SearchResult"] = search_result_schema(_ref(schema_name))
+            ok = {"$ref": _ref(schema_name + ("SearchResult" if is_search else "List" if is_list else ""))}
+            what = "The search result." if is_search else "The list." if is_list else f"The {returned}."
+            responses: dict[str, Any] = {"200": _json(ok, what)}
             for status, description in ERROR_STATUSES.items():
                 if method == "get" and status in _WRITE_ONLY:
                     continue

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from paykeep.services import charges
+from paykeep.services import charges, search
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.route import ApiRoute
 from paykeep.wire.charges import ChargeCapture, ChargeList, ChargeRetrieve, ChargeUpdate, render_charge
+from paykeep.wire.search import SearchParams
 
 router = APIRouter(prefix="/v1/charges", tags=["charges"], route_class=ApiRoute)
 
@@ -15,6 +16,12 @@ router = APIRouter(prefix="/v1/charges", tags=["charges"], route_class=ApiRoute)
 @router.get("", **body_doc(ChargeList, query=True))
 async def list_charges(api: Api) -> Response:
     return await api.list(ChargeList, lambda ctx, p: charges.list_charges(ctx, p), render_charge)
+
+
+# before /{id}: FastAPI takes the first route that matches, and /{id} would take "search" for an id
+@router.get("/search", **body_doc(SearchParams, query=True))
+async def search_charges(api: Api) -> Response:
+    return await api.search(SearchParams, lambda ctx, p: search.search_charges(ctx, p), render_charge)
 
 
 @router.get("/{charge_id}", **body_doc(ChargeRetrieve, query=True))

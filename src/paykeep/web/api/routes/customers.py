@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from paykeep.services import customers
+from paykeep.services import customers, search
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
 from paykeep.web.api.route import ApiRoute
@@ -17,6 +17,7 @@ from paykeep.wire.customers import (
 )
 from paykeep.wire.params import ExpandParams
 from paykeep.wire.payment_methods import render_payment_method
+from paykeep.wire.search import SearchParams
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=ApiRoute)
 register_expandable("cus", "customers", render_customer, ("customer",))
@@ -31,6 +32,12 @@ def create_customer(api: Api) -> Response:
 @router.get("", **body_doc(CustomerList, query=True))
 async def list_customers(api: Api) -> Response:
     return await api.list(CustomerList, lambda ctx, p: customers.list_customers(ctx, p), render_customer)
+
+
+# before /{id}: FastAPI takes the first route that matches, and /{id} would take "search" for an id
+@router.get("/search", **body_doc(SearchParams, query=True))
+async def search_customers(api: Api) -> Response:
+    return await api.search(SearchParams, lambda ctx, p: search.search_customers(ctx, p), render_customer)
 
 
 @router.get("/{customer_id}", **body_doc(CustomerRetrieve, query=True))

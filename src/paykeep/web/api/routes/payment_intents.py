@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from paykeep.services import payment_intents
+from paykeep.services import payment_intents, search
 from paykeep.web.api.endpoint import Api, PublishableApi, body_doc
 from paykeep.web.api.expand import register_expandable
 from paykeep.web.api.route import ApiRoute
@@ -20,6 +20,7 @@ from paykeep.wire.payment_intents import (
     render_payment_intent,
     render_payment_intent_public,
 )
+from paykeep.wire.search import SearchParams
 
 router = APIRouter(prefix="/v1/payment_intents", tags=["payment_intents"], route_class=ApiRoute)
 register_expandable("pi", "payment_intents", render_payment_intent, ("payment_intent",))
@@ -38,6 +39,13 @@ async def list_payment_intents(api: Api) -> Response:
     return await api.list(
         PaymentIntentList, lambda ctx, p: payment_intents.list_payment_intents(ctx, p), render_payment_intent
     )
+
+
+# before /{id}: FastAPI takes the first route that matches, and /{id} would take "search" for an id
+@router.get("/search", **body_doc(SearchParams, query=True))
+async def search_payment_intents(api: Api) -> Response:
+    return await api.search(SearchParams, lambda ctx, p: search.search_payment_intents(ctx, p),
+                            render_payment_intent)
 
 
 @router.get("/{intent_id}", **body_doc(PaymentIntentRetrieve, query=True))
