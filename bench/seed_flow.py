@@ -17,10 +17,8 @@ share the machine with the server: on a 2-core box the numbers are a floor, comp
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +29,9 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cells
 import httpx
+from cells import drop_database, new_database, stop_server
 
 CARD = {"number": "4242424242424242", "exp_month": "04", "exp_year": "2034", "cvc": "123", "name": "Bench"}
 
@@ -55,33 +55,6 @@ class Cell:
         return 3 * self.flows_per_s
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def new_database(backend: str, workdir: Path, pg_admin: str | None) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'paykeep.db'}"
-    import psycopg
-
-    assert pg_admin, "--pg-url is needed for the PostgreSQL cells"
-    name = "pk_bench_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return pg_admin.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(url: str, pg_admin: str | None) -> None:
-    if url.startswith("sqlite") or not pg_admin:
-        return
-    import psycopg
-
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 def start_server(workdir: Path, db_url: str, processes: int) -> tuple[subprocess.Popen[bytes], str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAYKEEP_", "PROMETHEUS_"))}
     env.update(PAYKEEP_DATABASE_URL=db_url, PAYKEEP_KEY_FILE=str(workdir / "paykeep.key"),
@@ -89,33 +62,9 @@ def start_server(workdir: Path, db_url: str, processes: int) -> tuple[subprocess
     init = subprocess.run([sys.executable, "-m", "paykeep", "init", "--json"], env=env, cwd=workdir,
                           capture_output=True, text=True, check=True, timeout=120)
     secret = json.loads(init.stdout)["test"]["secret_key"]
-    port = free_port()
-    log = (workdir / "server.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "paykeep", "serve", "--no-worker", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(processes)],
-                            env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "server.log").read_text())
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                time.sleep(1.0 if processes > 1 else 0)  # let every uvicorn worker finish starting
-                return proc, base, secret
-        time.sleep(0.1)
-    raise RuntimeError("server did not become ready")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, 15)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait(10)
+    proc, base = cells.start_server(workdir, env, "--workers", str(processes))
+    time.sleep(1.0 if processes > 1 else 0)  # let every uvicorn worker finish starting
+    return proc, base, secret
 
 
 def one_flow(client: httpx.Client, n: int) -> bool:

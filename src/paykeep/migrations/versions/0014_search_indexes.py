@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_search_metadata_lookup",
                               ["account_id", "livemode", "key", "value", "object_id"], unique=False)
     op.create_index("ix_customers_email_lower", "customers",
-                    ["account_id", "livemode", "deleted", sa.text("lower(email)")], unique=False)
+                    ["account_id", "livemode", "deleted", sa.text("lower(email)"), "id"], unique=False)
     _fill_the_metadata_index()
 
 
