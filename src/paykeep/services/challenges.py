@@ -77,6 +77,23 @@ def start_challenge(ctx: Context, *, intent_type: str, intent_id: str, payment_m
     return f"{ctx.deps.public_url}/3ds/{token}"
 
 
+FRAME_PARAM = "frame"  # `<challenge url>?frame=1`: the variant a browser's modal frames (docs/browser-api.md)
+
+
+def frame_url(url: str) -> str:
+    """The framable variant of a challenge URL: answered, it tells its parent window (no redirect)."""
+    return f"{url}{'&' if '?' in url else '?'}{FRAME_PARAM}=1"
+
+
+def intent_of(deps: Deps, token: str) -> str | None:
+    """The id of the intent a challenge is for (answered or not), or None for a link that names none."""
+    with deps.begin(write=False) as uow:
+        try:
+            return find(uow, deps, token).intent_id
+        except ChallengeUnavailable:
+            return None
+
+
 def view_challenge(deps: Deps, token: str) -> ChallengeView:
     """GET <challenge url>: what to show, or ChallengeUnavailable (unknown, answered, expired)."""
     with deps.begin(write=False) as uow:
@@ -96,9 +113,9 @@ def view_challenge(deps: Deps, token: str) -> ChallengeView:
 
 
 def _onward_url(uow: UnitOfWork, challenge: Challenge) -> str | None:
-    if challenge.intent_type != "setup_intent":
+    if challenge.intent_type not in ("setup_intent", "payment_intent"):
         return None
-    sessions = uow.checkout_sessions.find(None, limit=1, setup_intent=challenge.intent_id)
+    sessions = uow.checkout_sessions.find(None, limit=1, **{challenge.intent_type: challenge.intent_id})
     return sessions[0].success_url if sessions else None
 
 

@@ -31,6 +31,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paykeep.logs import log_request
+from paykeep.web import cors
 from paykeep.web.api.route import ApiRoute
 
 Target = tuple[ApiRoute, dict[str, Any]]
@@ -42,6 +43,7 @@ class FrontDoor:
         self.web_app = web_app  # the FastAPI application (its state, routes and exception handlers)
         self.short_way = short_way
         self._routes: dict[str, list[ApiRoute]] | None = None
+        self._browser: cors.BrowserRoutes | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,11 +59,13 @@ class FrontDoor:
         request_log: Any = getattr(state, "request_log", None)  # services/request_logs.py; None: off
         logged = request_log.begin(scope) if request_log is not None else None  # None: not recorded
 
+        cors_headers: list[tuple[bytes, bytes]] = []
+
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = [*message.get("headers", ()), header, *cors_headers]
                 version = request_state.get("stripe_version")  # set by auth for a Stripe-dialect request
                 if version is not None:
                     message["headers"].append((b"stripe-version", version.encode("latin-1", "replace")))
@@ -75,6 +79,10 @@ class FrontDoor:
         try:
             try:
                 target = self._api_target(scope) if self.short_way else None
+                if scope["path"].startswith("/v1/") and self._browser_open(scope, target):
+                    cors_headers = cors.RESPONSE_HEADERS  # a browser's endpoint (web/cors.py)
+                if scope["method"] == "OPTIONS" and await self._preflight(scope, send_with_id):
+                    return  # (the access line and metrics: below)
                 if target is None:
                     await self.app(scope, receive, send_with_id)
                 else:
@@ -96,6 +104,30 @@ class FrontDoor:
             log_request(scope["method"], scope["path"], status, seconds * 1000, request_id)
             if logged is not None:
                 request_log.finish(logged, scope, status, seconds, request_id)
+
+    # -- CORS for the browser's endpoints (web/cors.py) ----------------------------------------------
+    def _browser_routes(self) -> cors.BrowserRoutes:
+        if self._browser is None:
+            self._browser = cors.BrowserRoutes(self.web_app.router.routes)
+        return self._browser
+
+    def _browser_open(self, scope: Scope, target: Target | None) -> bool:
+        if target is not None:
+            return target[0].publishable
+        return self._browser_routes().is_open(scope["method"], scope["path"])
+
+    async def _preflight(self, scope: Scope, send: Send) -> bool:
+        """Answer a CORS preflight for a browser's endpoint (204); False: not one, the app answers it."""
+        asked = _header(scope, b"access-control-request-method")
+        path: str = scope["path"]
+        if asked is None or not path.startswith("/v1/"):
+            return False
+        methods = self._browser_routes().open_methods(path)
+        if asked.upper() not in methods:
+            return False
+        await send({"type": "http.response.start", "status": 204, "headers": cors.preflight_headers(methods)})
+        await send({"type": "http.response.body", "body": b""})
+        return True
 
     # -- the short way ------------------------------------------------------------------------------
     def _api_target(self, scope: Scope) -> Target | None:
@@ -125,6 +157,13 @@ class FrontDoor:
             if cls in handlers and cls is not Exception:
                 return handlers[cls], False
         return handlers.get(Exception) or handlers.get(500), True
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _table(routes: list[BaseRoute]) -> dict[str, list[ApiRoute]]:

@@ -18,7 +18,7 @@ from paykeep.domain.errors import RateLimited
 from paykeep.services.ports import Caller, Context, Declined, Deps, TransactionConflict, UnitOfWork
 from paykeep.services.search import SearchPage
 from paykeep.services.transactions import transaction
-from paykeep.web.api import idempotency
+from paykeep.web.api import browser, idempotency
 from paykeep.web.api.auth import authenticate
 from paykeep.web.api.errors import envelope, status_for
 from paykeep.web.api.expand import expand
@@ -61,8 +61,11 @@ class ApiRequest:
 
     def _authenticate_in(self, uow: UnitOfWork) -> Caller:
         caller = authenticate(self.request, uow, self.deps, self.request_id,
-                              allow_publishable=self.allow_publishable)
+                              allow_publishable=self.allow_publishable,
+                              params=self.raw if self.allow_publishable else None)
         self.request.scope["state"]["caller"] = caller  # the request log's account and mode
+        if caller.publishable:  # a browser's own parameters (`key`, `_stripe_version`, telemetry) go
+            browser.strip_bookkeeping(self.raw)
         return caller
 
     # -- what --------------------------------------------------------------------------------------
@@ -133,9 +136,13 @@ class ApiRequest:
 
     # -- change --------------------------------------------------------------------------------------
     def execute(self, fn: Callable[[Context], Obj | Declined], render: Renderer[Obj],
-                expand_paths: Paths | None = None) -> Response:
-        """Run a change in one write transaction; with an Idempotency-Key, store or replay its response."""
+                expand_paths: Paths | None = None, public_render: Renderer[Obj] | None = None) -> Response:
+        """Run a change in one write transaction; with an Idempotency-Key, store or replay its response.
+        `public_render`: the view a publishable key gets (and a decline's error embeds), where it may call."""
         caller = self.caller
+        if public_render is not None and caller.publishable:
+            render = public_render
+            browser.check_public_expand(expand_paths or [])
         if caller.idempotency_key is not None:  # (request.url builds and re-parses the whole URL)
             try:
                 stored = idempotency.claim(self.deps, caller, self.request.method, self.request.url.path,
@@ -215,6 +222,7 @@ async def _public_api(request: Request) -> ApiRequest:
 
 Api = Annotated[ApiRequest, Depends(_secret_api)]
 PublishableApi = Annotated[ApiRequest, Depends(_public_api)]
+PUBLISHABLE_DEPENDENCY = _public_api  # how web/api/route.py tells the endpoints a browser may call (CORS)
 
 
 def body_doc(model: type[BaseModel], *, query: bool = False) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from paykeep.web.api.endpoint import ApiRequest
+from paykeep.web.api.endpoint import PUBLISHABLE_DEPENDENCY, ApiRequest
 
 
 class ApiRoute(APIRoute):
@@ -34,6 +34,8 @@ class ApiRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         self.stock_app = self.app  # FastAPI's own: request_response(get_route_handler())
         self.app = _lean_app(_bind(endpoint, set(self.param_convertors)))
+        # a publishable key may call it: a browser's endpoint, answered with CORS headers (web/cors.py)
+        self.publishable = _takes_publishable(endpoint)
 
     def stock(self) -> ApiRoute:
         """This route served the way FastAPI serves it (PAYKEEP_FAST_PATH=0); this one is left as it is."""
@@ -68,6 +70,12 @@ def _bind(endpoint: Callable[..., Any], path_names: set[str]) -> Callable[[Reque
         return typing.cast(Response, await run_in_threadpool(endpoint, **kwargs))
 
     return handler
+
+
+def _takes_publishable(endpoint: Callable[..., Any]) -> bool:
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    return any(isinstance(m, Depends) and m.dependency is PUBLISHABLE_DEPENDENCY
+               for hint in hints.values() for m in getattr(hint, "__metadata__", ()))
 
 
 def _lean_app(handler: Callable[[Request], Awaitable[Response]]) -> ASGIApp:

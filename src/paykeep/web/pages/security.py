@@ -37,26 +37,39 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}:"
 
 
-def content_security_policy(*, inline_styles: Iterable[str] = (), form_targets: Iterable[str] = ()) -> str:
-    """No script at all; styles from 'self' or the given inline blocks (by hash); forms post to 'self' and to
-    the origins of `form_targets` (a form's 303 redirect must be allowed by form-action too)."""
+def content_security_policy(*, inline_styles: Iterable[str] = (), form_targets: Iterable[str] = (),
+                            inline_scripts: Iterable[str] = (), framable: bool = False) -> str:
+    """No script but the given inline blocks (by hash; none by default); styles from 'self' or the given
+    inline blocks (by hash); forms post to 'self' and to the origins of `form_targets` (a form's 303 redirect
+    must be allowed by form-action too). `framable`: any page may frame it (only the 3-D Secure challenge's
+    frame variant, docs/browser-api.md); every other page refuses to be framed."""
     styles = " ".join(["'self'", *(style_hash(css) for css in inline_styles)])
     origins = [o for o in (origin_of(url) for url in form_targets) if o and all(c not in o for c in " ;,'")]
     form_action = " ".join(["'self'", *dict.fromkeys(origins)])
-    return (f"default-src 'none'; style-src {styles}; img-src 'self' data:; form-action {form_action}; "
-            "frame-ancestors 'none'; base-uri 'none'")
+    scripts = " ".join(style_hash(js) for js in inline_scripts)  # the same sha256 source form
+    script_src = f"script-src {scripts}; " if scripts else ""
+    ancestors = "*" if framable else "'none'"
+    return (f"default-src 'none'; {script_src}style-src {styles}; img-src 'self' data:; "
+            f"form-action {form_action}; frame-ancestors {ancestors}; base-uri 'none'")
 
 
-def page_headers(*, inline_styles: Iterable[str] = (), form_targets: Iterable[str] = ()) -> dict[str, str]:
-    return {**SECURITY_HEADERS,
-            "Content-Security-Policy": content_security_policy(inline_styles=inline_styles,
-                                                               form_targets=form_targets)}
+def page_headers(*, inline_styles: Iterable[str] = (), form_targets: Iterable[str] = (),
+                 inline_scripts: Iterable[str] = (), framable: bool = False) -> dict[str, str]:
+    headers = {**SECURITY_HEADERS,
+               "Content-Security-Policy": content_security_policy(
+                   inline_styles=inline_styles, form_targets=form_targets, inline_scripts=inline_scripts,
+                   framable=framable)}
+    if framable:
+        del headers["X-Frame-Options"]
+    return headers
 
 
 def html_response(html: str, status: int = 200, *, inline_styles: Iterable[str] = (),
-                  form_targets: Iterable[str] = ()) -> HTMLResponse:
+                  form_targets: Iterable[str] = (), inline_scripts: Iterable[str] = (),
+                  framable: bool = False) -> HTMLResponse:
     return HTMLResponse(html, status_code=status,
-                        headers=page_headers(inline_styles=inline_styles, form_targets=form_targets))
+                        headers=page_headers(inline_styles=inline_styles, form_targets=form_targets,
+                                             inline_scripts=inline_scripts, framable=framable))
 
 
 def redirect_response(url: str, status: int = 303) -> RedirectResponse:

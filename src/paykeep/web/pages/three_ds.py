@@ -1,5 +1,9 @@
 """The hosted 3-D Secure challenge page (API.md §4.2): GET shows it, POST answers it and sends a 303 to
-return_url. Works without JavaScript; refused answers get an HTML error page with a 4xx status."""
+return_url. Works without JavaScript; refused answers get an HTML error page with a 4xx status.
+
+`?frame=1` is its framable variant, for a browser's modal (paykeep.js, docs/browser-api.md): any page may
+frame it, and once answered it redirects nowhere but tells the window that framed it, with one script of its
+own: `postMessage({type: "paykeep:3ds-complete", intent, outcome}, "*")` (no card data), and shows "done"."""
 
 from __future__ import annotations
 
@@ -36,35 +40,51 @@ _REFUSALS = {
     "busy": (503, "Try again", "The server is busy. Go back and submit your answer again."),
 }
 _BODY_LIMIT = 4096
+# The frame variant's only script: tells the parent window the challenge is over (the page's data attributes
+# say which intent, and how). Allowed by its hash in the page's CSP; the template inlines it as it is here.
+NOTIFY_SCRIPT = ("(function(){var m=document.getElementById('paykeep-3ds');"
+                 "window.parent.postMessage({type:'paykeep:3ds-complete',intent:m.getAttribute('data-intent'),"
+                 "outcome:m.getAttribute('data-outcome')||null},'*');})();")
+MESSAGE_TYPE = "paykeep:3ds-complete"
 
 
 @router.get("/{token}")
 def show_challenge(token: str, request: Request) -> Response:
+    frame = _framed(request)
     try:
         view = challenges.view_challenge(_deps(request), token)
     except ChallengeUnavailable as refused:
-        return _refusal(refused.reason, _deps(request), token)
-    onward = [view.onward_url] if view.onward_url else []
-    return _page(200, _deps(request), form_targets=[view.return_url, *onward], test_mode=not view.livemode,
+        return _refusal(refused.reason, _deps(request), token, frame=frame)
+    onward = [view.onward_url] if view.onward_url and not frame else []
+    targets = [] if frame else [view.return_url]  # framed, an answer redirects nowhere
+    return _page(200, _deps(request), form_targets=[*targets, *onward], test_mode=not view.livemode,
                  merchant=view.merchant_name, amount=_money(view.amount, view.currency),
-                 card=_card(view.card_brand, view.card_last4))
+                 card=_card(view.card_brand, view.card_last4), frame=frame)
 
 
 @router.post("/{token}")
 async def answer_challenge(token: str, request: Request) -> Response:
     body = (await request.body())[:_BODY_LIMIT].decode("utf-8", errors="replace")
     outcome = dict(parse_qsl(body)).get("outcome", "")
-    deps, request_id = _deps(request), getattr(request.state, "request_id", None)
+    deps, request_id, frame = _deps(request), getattr(request.state, "request_id", None), _framed(request)
     try:
         url = await run_in_threadpool(retry_on_conflict, lambda: attempts.answer_challenge(
             deps, token, outcome, request_id=request_id))
     except ChallengeUnavailable as refused:
-        return _refusal(refused.reason, deps, token)
+        return _refusal(refused.reason, deps, token, frame=frame)
     except TransactionConflict:
-        return _refusal("busy", deps, token)
+        return _refusal("busy", deps, token, frame=frame)
+    if frame:  # the modal's frame: tell the merchant's page, whatever return_url the intent has
+        intent = await run_in_threadpool(challenges.intent_of, deps, token)
+        return _page(200, deps, done={"outcome": outcome}, frame=True,
+                     notify={"intent": intent or "", "outcome": outcome})
     if not url:  # use_stripe_sdk (Stripe dialect, no return_url): the client that opened the page goes on
         return _page(200, deps, done={"outcome": outcome})
     return redirect_response(url, 303)
+
+
+def _framed(request: Request) -> bool:
+    return request.query_params.get(challenges.FRAME_PARAM) == "1"
 
 
 def _deps(request: Request) -> Deps:
@@ -75,21 +95,32 @@ def _page(status: int, deps: Deps, *, form_targets: list[str] | None = None, **c
     context.setdefault("error", None)
     context.setdefault("done", None)
     context.setdefault("test_mode", True)
+    context.setdefault("frame", False)
+    context.setdefault("notify", None)
     title = (context["error"]["heading"] if context["error"]
              else "Authentication finished" if context["done"] else "Confirm it's you")
     html = _templates.get_template("three_ds.html").render(
-        title=title, css=_CSS, static_base=urlsplit(deps.public_url).path.rstrip("/"), **context)
-    return html_response(html, status, inline_styles=[_CSS], form_targets=form_targets or [])
+        title=title, css=_CSS, static_base=urlsplit(deps.public_url).path.rstrip("/"),
+        notify_script=NOTIFY_SCRIPT, **context)
+    return html_response(html, status, inline_styles=[_CSS], form_targets=form_targets or [],
+                         inline_scripts=[NOTIFY_SCRIPT] if context["notify"] else [],
+                         framable=bool(context["frame"]))
 
 
-def _refusal(reason: str, deps: Deps, token: str) -> Response:
+def _refusal(reason: str, deps: Deps, token: str, *, frame: bool = False) -> Response:
     status, heading, message = _REFUSALS.get(reason, _REFUSALS["unknown"])
     link = None
+    notify = None
     if reason in ("invalid", "busy"):
         link = {"url": "", "text": "Back to the authentication page"}  # this same URL, shown again (GET)
     elif reason in ("answered", "expired", "superseded"):
-        link = _back_to_merchant(deps, token)
-    return _page(status, deps, error={"heading": heading, "message": message, "link": link})
+        if frame:  # nowhere to go from a modal: the merchant's page reads the intent as it now stands
+            intent = challenges.intent_of(deps, token)
+            notify = {"intent": intent, "outcome": ""} if intent else None
+        else:
+            link = _back_to_merchant(deps, token)
+    return _page(status, deps, error={"heading": heading, "message": message, "link": link}, frame=frame,
+                 notify=notify)
 
 
 def _back_to_merchant(deps: Deps, token: str) -> dict[str, str] | None:

@@ -65,10 +65,10 @@ def update_payment_intent(intent_id: str, api: Api) -> Response:
 
 
 @router.post("/{intent_id}/confirm", **body_doc(PaymentIntentConfirm))
-def confirm_payment_intent(intent_id: str, api: Api) -> Response:
-    p = api.params(PaymentIntentConfirm)
+def confirm_payment_intent(intent_id: str, api: PublishableApi) -> Response:
+    p = api.params(PaymentIntentConfirm)  # a publishable key: with the client_secret, the client-side view
     return api.execute(lambda ctx: payment_intents.confirm_payment_intent(ctx, intent_id, p),
-                       render_payment_intent, p.expand)
+                       render_payment_intent, p.expand, public_render=render_payment_intent_public)
 
 
 @router.post("/{intent_id}/capture", **body_doc(PaymentIntentCapture))

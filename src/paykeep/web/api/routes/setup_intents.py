@@ -53,10 +53,10 @@ def update_setup_intent(intent_id: str, api: Api) -> Response:
 
 
 @router.post("/{intent_id}/confirm", **body_doc(SetupIntentConfirm))
-def confirm_setup_intent(intent_id: str, api: Api) -> Response:
-    p = api.params(SetupIntentConfirm)
+def confirm_setup_intent(intent_id: str, api: PublishableApi) -> Response:
+    p = api.params(SetupIntentConfirm)  # a publishable key: with the client_secret, the client-side view
     return api.execute(lambda ctx: setup_intents.confirm_setup_intent(ctx, intent_id, p), render_setup_intent,
-                       p.expand)
+                       p.expand, public_render=render_setup_intent_public)
 
 
 @router.post("/{intent_id}/cancel", **body_doc(SetupIntentCancel))
