@@ -122,6 +122,17 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         ("checkout.SessionExpireParams", "stripe.checkout.Session.expire"),
     ("GET", "/v1/checkout/sessions/{id}/line_items"):
         ("checkout.SessionListLineItemsParams", "stripe.checkout.Session.list_line_items"),
+    ("POST", "/v1/products"): ("ProductCreateParams", "stripe.Product.create"),
+    ("GET", "/v1/products"): ("ProductListParams", "stripe.Product.list"),
+    ("GET", "/v1/products/search"): ("ProductSearchParams", "stripe.Product.search"),
+    ("GET", "/v1/products/{id}"): ("ProductRetrieveParams", "stripe.Product.retrieve"),
+    ("POST", "/v1/products/{id}"): ("ProductModifyParams", "stripe.Product.modify"),
+    ("DELETE", "/v1/products/{id}"): ("ProductDeleteParams", "stripe.Product.delete"),
+    ("POST", "/v1/prices"): ("PriceCreateParams", "stripe.Price.create"),
+    ("GET", "/v1/prices"): ("PriceListParams", "stripe.Price.list"),
+    ("GET", "/v1/prices/search"): ("PriceSearchParams", "stripe.Price.search"),
+    ("GET", "/v1/prices/{id}"): ("PriceRetrieveParams", "stripe.Price.retrieve"),
+    ("POST", "/v1/prices/{id}"): ("PriceModifyParams", "stripe.Price.modify"),
     ("POST", "/v1/webhook_endpoints"): ("WebhookEndpointCreateParams", "stripe.WebhookEndpoint.create"),
     ("GET", "/v1/webhook_endpoints"): ("WebhookEndpointListParams", "stripe.WebhookEndpoint.list"),
     ("GET", "/v1/webhook_endpoints/{id}"):
@@ -160,6 +171,8 @@ RESOURCES: dict[str, str] = {
     "mandate": "Mandate",
     "payment_intent": "PaymentIntent",
     "payment_method": "PaymentMethod",
+    "price": "Price",
+    "product": "Product",
     "refund": "Refund",
     "setup_attempt": "SetupAttempt",
     "setup_intent": "SetupIntent",
@@ -685,11 +698,20 @@ async def _flow(client: Any, dialect: str) -> list[Any]:
     await call("GET", f"/v1/payment_intents/{held['id']}", params=expand)
     await call("POST", "/v1/checkout/sessions", {"mode": "setup", "success_url": ret, "cancel_url": ret,
                                                  "customer": cus["id"], "metadata": {"k": "v"}})
+    product = await call("POST", "/v1/products", {
+        "name": "Oracle T-shirt", "description": "oracle", "images": ["https://shop.example/t.png"],
+        "metadata": {"k": "v"}, "url": "https://shop.example/t", "shippable": True,
+        "package_dimensions": {"height": 1, "length": 2, "weight": 3, "width": 4},
+        "marketing_features": [{"name": "Organic"}],
+        "default_price_data": {"currency": "usd", "unit_amount": 1500}})
+    await call("POST", "/v1/prices", {"product": product["id"], "currency": "usd", "unit_amount": 2500,
+                                      "lookup_key": f"oracle_{dialect}", "nickname": "oracle",
+                                      "metadata": {"k": "v"}})
     await call("POST", "/v1/webhook_endpoints", {"url": "https://shop.example/hooks", "enabled_events": ["*"],
                                                  "description": "oracle", "metadata": {"k": "v"}})
     for path in ("/v1/customers", "/v1/payment_methods", "/v1/setup_intents", "/v1/payment_intents",
                  "/v1/refunds", "/v1/charges", "/v1/checkout/sessions", "/v1/webhook_endpoints",
-                 "/v1/events"):
+                 "/v1/events", "/v1/products", "/v1/prices"):
         params = {"limit": 100, **({"customer": cus["id"]} if path == "/v1/payment_methods" else {})}
         await call("GET", path, params=params)
     return bodies

@@ -123,6 +123,8 @@ def wire_services(deps: Deps) -> None:
 
     deps.bus.on_every(events.record_event)  # the outbox: the event row and its webhook deliveries
     deps.bus.on("setup_intent.succeeded", checkout_sessions.on_setup_intent_succeeded)
+    for paid in ("payment_intent.succeeded", "payment_intent.amount_capturable_updated"):
+        deps.bus.on(paid, checkout_sessions.on_payment_intent_paid)
     deps.intent_flows = {
         setup_intents.FLOW.intent_type: setup_intents.FLOW,
         payment_intents_confirm.FLOW.intent_type: payment_intents_confirm.FLOW,

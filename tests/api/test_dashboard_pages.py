@@ -241,3 +241,21 @@ def test_payment_methods_charges_refunds_and_checkout_sessions_have_pages(dash: 
 
     for missing in ("ch_0000000000000000000", "xx_0000000000000000000", "nounderscore"):
         assert dash.get(f"/dashboard/objects/{missing}").status_code == 404
+
+
+def test_products_prices_and_payment_mode_sessions_have_pages(dash: DashboardClient,
+                                                              api: httpx.Client) -> None:
+    product = api.post("/v1/products", json={"name": "Dashboard mug", "default_price_data": {
+        "currency": "eur", "unit_amount": 1250}}).json()
+    price = product["default_price"]
+    session = api.post("/v1/checkout/sessions", json={
+        "mode": "payment", "success_url": "https://shop.example/ok",
+        "line_items": [{"price": price, "quantity": 2}]}).json()
+    product_page = dash.get(f"/dashboard/objects/{product['id']}").text
+    assert "Dashboard mug" in product_page and f'href="/dashboard/objects/{price}"' in product_page
+    assert "product.created" in product_page
+    price_page = dash.get(f"/dashboard/objects/{price}").text
+    assert "12.50 EUR" in price_page and f'href="/dashboard/objects/{product["id"]}"' in price_page
+    session_page = dash.get(f"/dashboard/objects/{session['id']}").text
+    assert "25.00 EUR" in session_page and "unpaid" in session_page
+    assert f'href="/dashboard/payment_intents/{session["payment_intent"]}"' in session_page

@@ -129,7 +129,8 @@ def _verified(dialect: str, body: bytes, headers: dict[str, str], secret: str) -
 
 
 _PREFIX = {"customer": "cus_", "payment_method": "pm_", "setup_intent": "seti_", "payment_intent": "pi_",
-           "charge": "ch_", "refund": "re_", "checkout.session": "cs_", "test_helpers.test_clock": "clock_"}
+           "charge": "ch_", "refund": "re_", "checkout.session": "cs_", "test_helpers.test_clock": "clock_",
+           "product": "prod_", "price": "price_"}
 
 
 def test_unknown_event_is_one_line_with_close_matches_and_exit_2(srv: PaykeepServer) -> None:

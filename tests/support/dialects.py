@@ -32,7 +32,7 @@ ENV = "PAYKEEP_TEST_DIALECTS"
 
 # The objects of the API: a Stripe-dialect request mints their ids in Stripe's form (API.md §8 "new ids");
 # requests (`req_`), challenges (`tds_`), deliveries (`wd_`), accounts and users keep 19 digits in both.
-STRIPE_FORM_PREFIXES = frozenset(("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "cs"))
+STRIPE_FORM_PREFIXES = frozenset(("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "cs", "prod", "price"))
 STRIPE_API_VERSION = "2024-06-20"  # what an event or endpoint says without a Stripe-Version header
 
 

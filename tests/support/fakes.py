@@ -40,6 +40,7 @@ from paykeep.domain.events import Event
 from paykeep.domain.ids import IdFactory
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.products import Price, Product
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -635,6 +636,8 @@ class FakeUnitOfWork:
         self.payment_intents: FakeEntities[PaymentIntent] = store.entities("payment_intents", PaymentIntent)
         self.charges: FakeEntities[Charge] = store.entities("charges", Charge)
         self.refunds: FakeEntities[Refund] = store.entities("refunds", Refund)
+        self.products: FakeEntities[Product] = store.entities("products", Product)
+        self.prices: FakeEntities[Price] = store.entities("prices", Price)
         self.challenges: FakeEntities[Challenge] = store.entities("challenges", Challenge)
         self.checkout_sessions: FakeEntities[CheckoutSession] = store.entities("checkout_sessions",
                                                                                CheckoutSession)

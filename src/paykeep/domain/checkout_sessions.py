@@ -1,4 +1,5 @@
-"""Checkout Session rules (setup mode): statuses, transition table, lifetime, hosted-URL ids, URL checks."""
+"""Checkout Session rules (setup and payment mode): statuses, transition table, lifetime, hosted-URL ids, URL
+checks, line items and their totals."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paykeep.domain.entity import Entity
-from paykeep.domain.errors import ParameterInvalid, UnexpectedState
+from paykeep.domain.errors import ParameterInvalid, ParameterMissing, UnexpectedState
 from paykeep.domain.ids import looks_like
 from paykeep.domain.state_machine import InvalidTransition, Table, advance
 
@@ -25,7 +26,7 @@ class CheckoutSessionStatus(StrEnum):
 
 
 class CheckoutSessionAction(StrEnum):
-    COMPLETE = "complete"  # the session's SetupIntent succeeded
+    COMPLETE = "complete"  # the session's SetupIntent succeeded (payment mode: its PaymentIntent)
     EXPIRE = "expire"  # POST .../expire, or 24 h passed
 
 
@@ -53,15 +54,16 @@ def next_status(status: str, action: CheckoutSessionAction) -> CheckoutSessionSt
 
 @dataclass(frozen=True, slots=True)
 class CheckoutSession(Entity):
-    """A hosted Checkout Session (setup mode): the columns of checkout_sessions. Its hosted `url` is not
-    stored: the services compute it (a keyed hash of the id) and hand it to the renderer."""
+    """A hosted Checkout Session: the columns of checkout_sessions. Its hosted `url` is not stored: the
+    services compute it (a keyed hash of the id) and hand it to the renderer. Setup mode owns a SetupIntent;
+    payment mode owns a PaymentIntent and its line items (each with the price as it was when added)."""
 
     id: str
     account_id: str
     livemode: bool
     created: int  # Unix ms
-    customer: str
-    setup_intent: str
+    customer: str | None
+    setup_intent: str | None
     success_url: str
     expires_at: int  # Unix ms
     metadata: dict[str, str] = field(default_factory=dict)
@@ -75,15 +77,25 @@ class CheckoutSession(Entity):
     payment_method_types: list[str] = field(default_factory=lambda: ["card"])
     completed_at: int | None = None  # Unix ms
     test_clock: str | None = None  # its customer's test clock: its times are the clock's
+    payment_intent: str | None = None  # payment mode
+    line_items: list[dict[str, Any]] | None = None  # payment mode: `line_item()` records
+    currency: str | None = None
+    amount_subtotal: int | None = None
+    amount_total: int | None = None
+    submit_type: str | None = None
+    payment_status: str | None = None  # payment mode: unpaid | paid (setup mode: no_payment_required)
 
     def expired(self) -> CheckoutSession:
         """open -> expired (else 400 checkout_session_unexpected_state)."""
         return self.with_(status=next_status(self.status, A.EXPIRE))
 
-    def completed(self, at_ms: int, customer_details: dict[str, Any] | None) -> CheckoutSession:
-        """open -> complete, when its SetupIntent succeeded (else 400 checkout_session_unexpected_state)."""
+    def completed(self, at_ms: int, customer_details: dict[str, Any] | None,
+                  payment_status: str | None = None) -> CheckoutSession:
+        """open -> complete, when its SetupIntent succeeded or its PaymentIntent was paid or authorized (else
+        400 checkout_session_unexpected_state)."""
         return self.with_(status=next_status(self.status, A.COMPLETE), completed_at=at_ms,
-                          customer_details=customer_details)
+                          customer_details=customer_details,
+                          payment_status=payment_status or self.payment_status)
 
 
 def expires_at(created_ms: int) -> int:
@@ -127,3 +139,28 @@ def check_redirect_url(param: str, value: str) -> str:
 def success_redirect(success_url: str, session_id: str) -> str:
     """`success_url` with Stripe's `{CHECKOUT_SESSION_ID}` template variable replaced."""
     return success_url.replace(SESSION_ID_PLACEHOLDER, session_id)
+
+
+MAX_QUANTITY = 999_999  # Stripe's limit for a line item's quantity
+SUBMIT_TYPES = ("auto", "book", "donate", "pay", "subscribe")
+SUBMIT_LABELS = {"book": "Book", "donate": "Donate"}  # the pay button's word; any other type says "Pay"
+
+
+def check_quantity(quantity: int | None, param: str) -> int:
+    if quantity is None:
+        raise ParameterMissing(param)
+    if quantity < 1 or quantity > MAX_QUANTITY:
+        raise ParameterInvalid(param, f"Invalid {param}: must be between 1 and {MAX_QUANTITY}.")
+    return quantity
+
+
+def line_item(item_id: str, price: dict[str, Any], quantity: int, description: str) -> dict[str, Any]:
+    """One line as stored: the price as rendered when it was added (so later price changes do not change
+    what this customer pays), the quantity and its amounts (no discounts or taxes in paykeep)."""
+    amount = int(price["unit_amount"]) * quantity
+    return {"id": item_id, "price": price, "quantity": quantity, "description": description,
+            "currency": price["currency"], "amount_subtotal": amount, "amount_total": amount}
+
+
+def total_of(items: list[dict[str, Any]]) -> int:
+    return sum(int(item["amount_total"]) for item in items)

@@ -40,6 +40,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "charge.succeeded",  # a successful authorization (API.md §9), captured or held
     "charge.captured",
     "charge.updated",
+    "product.created",  # the catalogue (services/products.py, services/prices.py)
+    "product.updated",
+    "product.deleted",
+    "price.created",
+    "price.updated",
 )
 ALL = "*"
 MAX_TYPES_FILTER = 20

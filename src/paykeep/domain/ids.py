@@ -15,9 +15,10 @@ from paykeep.domain.dialects import Dialect
 
 # The objects of the API, whose ids take the form of the dialect they were made in; the others (requests,
 # accounts, deliveries, challenge tokens, users) keep the 19-digit form.
-OBJECT_PREFIXES = frozenset(("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "cs"))
+OBJECT_PREFIXES = frozenset(("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "cs", "prod", "price"))
 STRIPE_SUFFIX_LENGTH = 5
-PREFIXES = ("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "wd", "cs", "req", "acct", "tds", "usr")
+PREFIXES = ("cus", "pm", "seti", "pi", "re", "ch", "evt", "we", "wd", "cs", "req", "acct", "tds", "usr",
+            "prod", "price")
 
 # Milliseconds since this epoch, shifted left 22 bits, gives 19 digits until the 2080s.
 _EPOCH_MS = 1288834974657

@@ -121,7 +121,7 @@ class _Parser:
         """AND / OR (any case) at the cursor, as a word of its own (followed by a space or the end)."""
         for word, joiner in _KEYWORDS.items():
             end = self.pos + len(word)
-            alone = end == len(self.text) or self.text[end].isspace()
+            alone = end == len(self.text) or (end < len(self.text) and self.text[end].isspace())
             if alone and self.text[self.pos:end].lower() == word:
                 return joiner
         return None
@@ -279,6 +279,16 @@ FIELDS: dict[str, dict[str, FieldKind]] = {
         _CARD + "brand": FieldKind.TOKEN, _CARD + "exp_month": FieldKind.NUMBER,
         _CARD + "exp_year": FieldKind.NUMBER, _CARD + "fingerprint": FieldKind.TOKEN,
         _CARD + "last4": FieldKind.TOKEN, "refunded": FieldKind.BOOLEAN, "status": FieldKind.TOKEN,
+    },
+    "products": {
+        "active": FieldKind.BOOLEAN, "created": FieldKind.TIME, "description": FieldKind.STRING,
+        "metadata": FieldKind.METADATA, "name": FieldKind.STRING, "shippable": FieldKind.BOOLEAN,
+        "url": FieldKind.STRING,
+    },
+    "prices": {
+        "active": FieldKind.BOOLEAN, "created": FieldKind.TIME, "currency": FieldKind.CURRENCY,
+        "lookup_key": FieldKind.STRING, "metadata": FieldKind.METADATA, "product": FieldKind.TOKEN,
+        "type": FieldKind.TOKEN,
     },
 }
 RESOURCES = tuple(FIELDS)

@@ -31,7 +31,7 @@ from paykeep.domain.payment_intents import PaymentIntent
 from paykeep.domain.payment_methods import PaymentMethod
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.services import challenges, payment_methods
-from paykeep.services.challenges import start_challenge
+from paykeep.services.challenges import frame_url, start_challenge
 from paykeep.services.ports import Caller, Context, Declined, Deps
 from paykeep.services.transactions import transaction
 
@@ -131,17 +131,21 @@ def _challenge(ctx: Context, flow: IntentFlow[I], attempt: Attempt[I]) -> dict[s
     open the challenge page in a frame, as Stripe does."""
     intent = attempt.intent
     return_url = intent.return_url
-    if not return_url and ctx.caller.dialect is not Dialect.STRIPE:
+    stripe = ctx.caller.dialect is Dialect.STRIPE
+    # a browser's confirm (publishable key) opens the challenge in a frame: no return_url needed in either
+    # dialect (docs/browser-api.md); a server's confirm in WooshPay's needs one, as the seed says
+    if not return_url and not stripe and not ctx.caller.publishable:
         raise ParameterMissing("return_url", flow.return_url_missing)
-    sdk = not return_url or (attempt.use_stripe_sdk and ctx.caller.dialect is Dialect.STRIPE)
+    sdk = stripe and (not return_url or attempt.use_stripe_sdk)
     amount, currency = flow.challenge_amount(intent)
-    # a use_stripe_sdk challenge has no page to go back to: answered, it says so (the client reads the intent)
+    # a challenge with no page to go back to: answered, it says so (the client reads the intent)
     url = start_challenge(ctx, intent_type=flow.intent_type, intent_id=intent.id,
                           payment_method_id=attempt.payment_method.id,
-                          return_url="" if sdk else str(return_url), amount=amount, currency=currency)
-    if sdk:
+                          return_url="" if sdk or not return_url else str(return_url), amount=amount,
+                          currency=currency)
+    if sdk:  # what a Stripe.js-style client opens in its modal: the challenge page's framable variant
         return {"type": "use_stripe_sdk",
-                "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url}}
+                "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": frame_url(url)}}
     return {"type": "challenge_redirect", "challenge_redirect": {"url": url, "return_url": return_url}}
 
 

@@ -20,12 +20,13 @@ from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.checkout_sessions import CheckoutSessionStatus as Status
 from paykeep.domain.errors import CardError, PaykeepError
 from paykeep.domain.ids import dialect_of
-from paykeep.services import checkout_sessions, setup_intents
+from paykeep.services import checkout_payment, checkout_sessions, payment_intents, setup_intents
 from paykeep.services.accounts import account_name
 from paykeep.services.clock_time import clock_now
 from paykeep.services.common import load
 from paykeep.services.ports import Caller, Context, Declined, Deps, UnitOfWork
 from paykeep.services.transactions import transaction
+from paykeep.wire.payment_intents import PaymentIntentConfirm
 from paykeep.wire.setup_intents import SetupIntentConfirm
 
 NAME_MESSAGE = "Enter the name shown on your card."
@@ -71,6 +72,7 @@ class Page:
     values: dict[str, str] = field(default_factory=dict)
     notice_url: str | None = None
     status_code: int = 200
+    saves_card: bool = False  # payment mode: the card is kept for later (setup_future_usage)
 
 
 # -- the link and the form token ----------------------------------------------------------------------------
@@ -134,12 +136,13 @@ def _page_for(ctx: Context, session: CheckoutSession, *, redirect_status: str | 
         return Page(kind="closed", session=session, merchant_name=merchant, closed="complete")
     if session.status == Status.EXPIRED:
         return Page(kind="closed", session=session, merchant_name=merchant, closed="expired", status_code=410)
-    intent = ctx.uow.setup_intents.get(ctx.scope, session.setup_intent)
+    intent = checkout_payment.intent_of(ctx, session)
     if intent is None or intent["status"] == "canceled":
         return Page(kind="closed", session=session, merchant_name=merchant, closed="unavailable",
                     status_code=410)
-    page = Page(kind="form", session=session, merchant_name=merchant)
-    error = intent.get("last_setup_error") or {}
+    page = Page(kind="form", session=session, merchant_name=merchant,
+                saves_card=session.mode == "payment" and bool(intent.get("setup_future_usage")))
+    error = intent.get("last_payment_error" if session.mode == "payment" else "last_setup_error") or {}
     if redirect_status == "failed" and error:
         page.failure = (error.get("code"), error.get("decline_code"))
         page.values = kept_values(error.get("payment_method"))
@@ -245,16 +248,22 @@ def _confirm(deps: Deps, found: CheckoutSession, form: dict[str, str], values: d
 
 def _confirm_open(ctx: Context, session: CheckoutSession, card: dict[str, str],
                   values: dict[str, str]) -> Page:
+    data = {"type": "card", "card": card, "billing_details": {"name": values["name"]}}
+    confirm = {"payment_method_data": data,
+               "return_url": checkout_sessions.hosted_url(ctx.deps, session)}
     try:
-        params = SetupIntentConfirm.model_validate({
-            "payment_method_data": {"type": "card", "card": card,
-                                    "billing_details": {"name": values["name"]}},
-            "return_url": checkout_sessions.hosted_url(ctx.deps, session),
-        })
+        params: Any = (PaymentIntentConfirm if session.mode == "payment" else SetupIntentConfirm
+                       ).model_validate(confirm)
     except ValidationError:
         return Page(kind="form", session=session, merchant_name=account_name(ctx.uow, session.account_id),
                     form_error="Please check your card details.", values=values, status_code=400)
-    result = setup_intents.confirm_setup_intent(ctx, session.setup_intent, params)
+    result: Any
+    if session.mode == "payment" and session.payment_intent:
+        result = payment_intents.confirm_payment_intent(ctx, session.payment_intent, params)
+    elif session.setup_intent:
+        result = setup_intents.confirm_setup_intent(ctx, session.setup_intent, params)
+    else:  # pragma: no cover - every session owns one intent
+        raise AssertionError(f"checkout session {session.id} has no intent")
     if isinstance(result, Declined):
         return Page(kind="form", session=session, merchant_name=account_name(ctx.uow, session.account_id),
                     failure=(result.error.code, result.error.decline_code), values=values, status_code=402)

@@ -111,16 +111,20 @@ def retrieve_payment_intent(ctx: Context, intent_id: str, client_secret: str | N
     """GET /v1/payment_intents/{id}; a publishable key must bring the intent's client_secret."""
     intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id)
     if ctx.caller.publishable:
-        if not client_secret:
-            raise ParameterMissing("client_secret", "A publishable key may retrieve a PaymentIntent only "
-                                                    "together with its client_secret.")
-        if not hmac.compare_digest(client_secret.encode(), intent.client_secret.encode()):
-            raise InvalidRequest(
-                "The client_secret provided does not match the client_secret associated with the "
-                "PaymentIntent.",
-                code="payment_intent_invalid_parameter", param="client_secret",
-            )
+        _check_client_secret(intent, client_secret, "retrieve")
     return intent
+
+
+def _check_client_secret(intent: PaymentIntent, client_secret: str | None, verb: str) -> None:
+    """A publishable key's call on an intent: only with that intent's client_secret (constant time)."""
+    if not client_secret:
+        raise ParameterMissing("client_secret", f"A publishable key may {verb} a PaymentIntent only "
+                                                "together with its client_secret.")
+    if not hmac.compare_digest(client_secret.encode(), intent.client_secret.encode()):
+        raise InvalidRequest(
+            "The client_secret provided does not match the client_secret associated with the PaymentIntent.",
+            code="payment_intent_invalid_parameter", param="client_secret",
+        )
 
 
 def update_payment_intent(ctx: Context, intent_id: str, params: PaymentIntentUpdate) -> PaymentIntent:
@@ -169,8 +173,10 @@ def _apply_payment_fields(ctx: Context, intent: PaymentIntent, params: PaymentIn
 
 def confirm_payment_intent(ctx: Context, intent_id: str,
                            params: PaymentIntentConfirm) -> PaymentIntent | Declined:
-    """POST /v1/payment_intents/{id}/confirm"""
+    """POST /v1/payment_intents/{id}/confirm (a publishable key: with the intent's client_secret)"""
     intent = load(ctx, ctx.uow.payment_intents, "payment_intent", intent_id, for_update=True)
+    if ctx.caller.publishable:
+        _check_client_secret(intent, params.client_secret, "confirm")
     return confirm_loaded(ctx, intent, params)
 
 

@@ -108,6 +108,8 @@ def _apply_confirm_params(
         values["return_url"] = params.return_url or None
     if "setup_future_usage" in given:
         values["setup_future_usage"] = params.setup_future_usage or None
+    elif getattr(params, "save_payment_method", None) and intent.customer and not intent.future_usage:
+        values["setup_future_usage"] = "on_session"  # Stripe.js's save_payment_method: saved as on_session
     if "capture_method" in given and params.capture_method:
         values["capture_method"] = params.capture_method
     if "payment_method_options" in given:

@@ -15,6 +15,7 @@ from paykeep.domain.entity import Entity
 from paykeep.domain.events import DomainEvent, Event
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.products import Price, Product
 from paykeep.domain.search import CompiledQuery
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.domain.test_clocks import TestClock
@@ -80,6 +81,14 @@ class PaymentIntentEntities(Entities[PaymentIntent], Searchable[PaymentIntent], 
 
 class ChargeEntities(Entities[Charge], Searchable[Charge], Protocol):
     """Charges: an aggregate that can be searched."""
+
+
+class ProductEntities(Entities[Product], Searchable[Product], Protocol):
+    """Products: an aggregate that can be searched."""
+
+
+class PriceEntities(Entities[Price], Searchable[Price], Protocol):
+    """Prices: an aggregate that can be searched."""
 
 
 class Purgeable(Protocol):
@@ -173,6 +182,10 @@ class UnitOfWork(Protocol):
     def charges(self) -> ChargeEntities: ...
     @property
     def refunds(self) -> Entities[Refund]: ...
+    @property
+    def products(self) -> ProductEntities: ...
+    @property
+    def prices(self) -> PriceEntities: ...
     @property
     def challenges(self) -> Entities[Challenge]: ...
     @property

@@ -1,4 +1,4 @@
-"""Search: GET /v1/customers/search, /v1/payment_intents/search, /v1/charges/search (API.md §9,
+"""Search: GET /v1/{customers,payment_intents,charges,products,prices}/search (API.md §9,
 docs/search.md).
 
 The query (Stripe's language, domain/search.py) is compiled against the resource's fields with times in the
@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from paykeep.domain.customers import Customer
 from paykeep.domain.entity import Entity
 from paykeep.domain.payment_intents import Charge, PaymentIntent
+from paykeep.domain.products import Price, Product
 from paykeep.domain.search import compile_query, page_after, page_token
 from paykeep.services.ports import Context, Searchable
 from paykeep.wire.search import SearchParams
@@ -43,6 +44,16 @@ def search_payment_intents(ctx: Context, params: SearchParams) -> SearchPage[Pay
 def search_charges(ctx: Context, params: SearchParams) -> SearchPage[Charge]:
     """GET /v1/charges/search"""
     return search(ctx, ctx.uow.charges, "charges", params)
+
+
+def search_products(ctx: Context, params: SearchParams) -> SearchPage[Product]:
+    """GET /v1/products/search (deleted products are not found)"""
+    return search(ctx, ctx.uow.products, "products", params, deleted=False)
+
+
+def search_prices(ctx: Context, params: SearchParams) -> SearchPage[Price]:
+    """GET /v1/prices/search"""
+    return search(ctx, ctx.uow.prices, "prices", params)
 
 
 def search(ctx: Context, repo: Searchable[R], resource: str, params: SearchParams,

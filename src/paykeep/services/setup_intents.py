@@ -123,6 +123,9 @@ def update_setup_intent(ctx: Context, intent_id: str, params: SetupIntentUpdate)
 def confirm_setup_intent(ctx: Context, intent_id: str, params: SetupIntentConfirm) -> SetupIntent | Declined:
     """POST /v1/setup_intents/{id}/confirm"""
     intent = load(ctx, ctx.uow.setup_intents, "setup_intent", intent_id, for_update=True)
+    if ctx.caller.publishable and not params.client_secret:  # a browser's confirm (docs/browser-api.md)
+        raise ParameterMissing("client_secret", "A publishable key may confirm a SetupIntent only together "
+                                                "with its client_secret.")
     if params.client_secret is not None:
         _check_client_secret(intent, params.client_secret)
     return _confirm(ctx, intent, params)

@@ -38,11 +38,12 @@ DECLINED = "4000000000000002"
 
 KINDS = {"cus": "customer", "pm": "payment_method", "seti": "setup_intent", "pi": "payment_intent",
          "ch": "charge", "re": "refund", "cs": "checkout.session", "evt": "event", "we": "webhook_endpoint",
-         "clock": "test_helpers.test_clock"}
+         "clock": "test_helpers.test_clock", "prod": "product", "price": "price"}
 DAY_MS = 24 * 3600 * 1000
 AUTHORIZATION_DAYS = 7  # an uncaptured authorization is released after 7 days (API.md §11)
 CLOCK_WAIT_S = 30.0  # how long an advancing test clock may take to be ready
-_LINKED = ("customer", "payment_method", "setup_intent", "payment_intent", "latest_charge", "charge")
+_LINKED = ("customer", "payment_method", "setup_intent", "payment_intent", "latest_charge", "charge",
+           "product", "default_price")
 _CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
 
@@ -370,6 +371,42 @@ def _checkout_completed(api: Api, event: str) -> None:
 @flow("checkout.session.expired", "opens a setup-mode Checkout Session and expires it")
 def _checkout_expired(api: Api, event: str) -> None:
     api.call("POST", f"/v1/checkout/sessions/{checkout_session(api, event)['id']}/expire")
+
+
+def product(api: Api, event: str, **params: Any) -> dict[str, Any]:
+    return api.call("POST", "/v1/products", {"name": f"paykeep trigger {event}", "metadata": _tag(event),
+                                             **params})
+
+
+@flow("product.created", "creates a product")
+def _product_created(api: Api, event: str) -> None:
+    product(api, event)
+
+
+@flow("product.updated", "creates a product and changes its description")
+def _product_updated(api: Api, event: str) -> None:
+    made = product(api, event)
+    api.call("POST", f"/v1/products/{made['id']}", {"description": "updated by paykeep trigger"})
+
+
+@flow("product.deleted", "creates a product and deletes it")
+def _product_deleted(api: Api, event: str) -> None:
+    api.call("DELETE", f"/v1/products/{product(api, event)['id']}")
+
+
+def price(api: Api, event: str) -> dict[str, Any]:
+    return api.call("POST", "/v1/prices", {"product": product(api, event)["id"], "currency": CURRENCY,
+                                           "unit_amount": AMOUNT, "metadata": _tag(event)})
+
+
+@flow("price.created", "creates a product and a one-time price of it (20.00 USD)")
+def _price_created(api: Api, event: str) -> None:
+    price(api, event)
+
+
+@flow("price.updated", "creates a product and a one-time price of it, then archives the price")
+def _price_updated(api: Api, event: str) -> None:
+    api.call("POST", f"/v1/prices/{price(api, event)['id']}", {"active": False})
 
 
 def test_clock(api: Api, event: str) -> dict[str, Any]:

@@ -36,8 +36,8 @@ def in_dialect(body: dict[str, Any], dialect: Dialect, api_version: str | None =
 def _stripe_object(obj: dict[str, Any], version: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        if key in WOOSHPAY_ONLY:
-            continue
+        if key in WOOSHPAY_ONLY and not (key == "quantity" and obj.get("object") == "item"):
+            continue  # (a Checkout line item's `quantity` is Stripe's too)
         if isinstance(value, dict):
             if key in _UNTOUCHED:
                 out[key] = value
@@ -81,6 +81,7 @@ def _is_time(key: str) -> bool:
 _OTHER_TIMES = frozenset({"available_on", "arrival_date", "current_period_start", "current_period_end",
                           "date", "frozen_time", "trial_end", "trial_start", "start_date", "ended_at",
                           "deletes_after", "target_frozen_time",  # test clocks
+                          "updated",  # products
                           "capture_before"})  # payment_method_details.card: a time too
 
 

@@ -144,6 +144,17 @@ class Shipping(Params):
     phone: str | None = None
 
 
+CHOSEN_ID = ("paykeep makes every id itself (time-ordered, so lists and cursors stay in creation order): "
+             "leave `id` out and keep your own identifier in `metadata`")
+
+
+def refuse_chosen_id(value: Any) -> Any:
+    """A validator of a create's `id` parameter (Stripe lets a product's id be chosen; paykeep does not)."""
+    if value is not None:
+        raise PydanticCustomError("parameter_unsupported", CHOSEN_ID)
+    return value
+
+
 def created_filters(created: CreatedFilter | int | None) -> dict[str, int]:
     if created is None:
         return {}

@@ -88,6 +88,8 @@ class PaymentIntentUpdate(ExpandParams):
 
 class PaymentIntentConfirm(_Confirmable):
     client_secret: str | None = Field(None, max_length=200)
+    # Stripe.js's confirmCardPayment: attach the card to the intent's customer once paid (docs/browser-api.md)
+    save_payment_method: bool | None = None
 
 
 class PaymentIntentCapture(ExpandParams):

@@ -25,6 +25,8 @@ CONNECT = "Connect is not offered: paykeep is one merchant's own processor, with
 RADAR = "Radar is not offered: paykeep has no fraud-screening rules"
 TERMINAL = "Terminal (card-present) is not offered: paykeep takes card-not-present payments only"
 NON_CARD = "paykeep takes cards only: no other payment method type"
+SUBSCRIPTIONS = "paykeep has no subscriptions or billing: prices are one-time, per unit, in one currency"
+TAX = "Stripe Tax is not offered: paykeep computes no taxes"
 
 # A key name (exact), a `prefix*` or a `*part*`, at any depth -> why it is refused. First match wins.
 REFUSED_NAMES: tuple[tuple[str, str], ...] = (
@@ -41,6 +43,20 @@ REFUSED_NAMES: tuple[tuple[str, str], ...] = (
     # Radar
     ("radar_options", RADAR),
     ("fraud_details*", RADAR),
+    # Billing: recurring, tiered, metered, multi-currency and customer-chosen prices
+    ("recurring", SUBSCRIPTIONS),
+    ("tiers", SUBSCRIPTIONS),
+    ("tiers_mode", SUBSCRIPTIONS),
+    ("transform_quantity", SUBSCRIPTIONS),
+    ("custom_unit_amount", SUBSCRIPTIONS),
+    ("currency_options", SUBSCRIPTIONS),
+    # Stripe Tax
+    ("tax_code", TAX),
+    ("tax_details", TAX),
+    ("tax_rates", TAX),
+    # Checkout
+    ("adjustable_quantity", "paykeep's hosted Checkout page sells the quantities the session lists: the "
+                            "customer cannot change them"),
     # Terminal (before the payment method types: `payment_method_options[card_present]` is Terminal's)
     ("*card_present*", TERMINAL),
     ("*interac_present*", TERMINAL),

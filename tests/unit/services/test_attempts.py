@@ -46,7 +46,9 @@ def test_bootstrap_wires_both_flows_and_the_handlers(fakes: Fakes) -> None:
     handlers = fakes.deps.bus.handlers("setup_intent.succeeded")
     assert handlers[0] is events.record_event  # the outbox first
     assert checkout_sessions.on_setup_intent_succeeded in handlers
-    assert fakes.deps.bus.handlers("payment_intent.succeeded") == [events.record_event]
+    paid = [events.record_event, checkout_sessions.on_payment_intent_paid]  # payment-mode Checkout completes
+    assert fakes.deps.bus.handlers("payment_intent.succeeded") == paid
+    assert fakes.deps.bus.handlers("payment_intent.amount_capturable_updated") == paid
 
 
 def test_an_unknown_intent_type_has_no_flow(fakes: Fakes) -> None:

@@ -1,4 +1,5 @@
-"""Search as SQL (GET /v1/{customers,payment_intents,charges}/search; the language is domain/search.py).
+"""Search as SQL (GET /v1/{customers,payment_intents,charges,products,prices}/search; the language is
+domain/search.py).
 
 A compiled query (domain/search.py `CompiledQuery`) becomes one WHERE clause beside the caller's scope,
 newest first (ids are time-ordered), the same on SQLite and PostgreSQL:
@@ -39,6 +40,8 @@ def field_expression(table: Table, name: str, kind: FieldKind) -> ColumnElement[
         return or_(c.released, fully)
     if table.name == "charges" and name == "disputed":  # paykeep has no disputes
         return false()
+    if table.name == "prices" and name == "type":  # every paykeep price is one-time
+        return literal("one_time")
     if "." in name:
         column, *path = name.split(".")
         element = c[column][tuple(path)]

@@ -29,6 +29,7 @@ from paykeep.domain.checkout_sessions import CheckoutSession
 from paykeep.domain.customers import Customer
 from paykeep.domain.payment_intents import Charge, PaymentIntent, Refund
 from paykeep.domain.payment_methods import PaymentMethod
+from paykeep.domain.products import Price, Product
 from paykeep.domain.setup_intents import SetupIntent
 from paykeep.domain.test_clocks import TestClock
 from paykeep.domain.webhooks import WebhookEndpoint
@@ -76,6 +77,14 @@ class SqlUnitOfWork:
     @cached_property
     def refunds(self) -> EntityRepository[Refund]:
         return EntityRepository(self._rows("refunds"), Refund)
+
+    @cached_property
+    def products(self) -> SearchableRepository[Product]:
+        return SearchableRepository(self._rows("products"), Product)
+
+    @cached_property
+    def prices(self) -> SearchableRepository[Price]:
+        return SearchableRepository(self._rows("prices"), Price)
 
     # -- rows -------------------------------------------------------------------------------------
     @cached_property

@@ -60,6 +60,8 @@ _COMMON: dict[str, dict[str, Any]] = {
     "setup_intent": _EXPANDABLE,
     "latest_charge": _EXPANDABLE,
     "charge": _EXPANDABLE,
+    "product": _EXPANDABLE,
+    "default_price": _EXPANDABLE,
     "next_action": _NULLABLE_OBJECT,
     "payment_method_types": {"type": "array", "items": _STRING},
 }
@@ -97,7 +99,18 @@ OBJECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "billing_address_collection", "cancel_url", "client_reference_id", "created", "currency", "customer",
         "customer_creation", "customer_details", "customer_email", "expires_at", "livemode", "locale",
         "metadata", "mode", "payment_intent", "payment_link", "payment_method_types", "payment_status",
-        "setup_intent", "status", "success_url", "ui_mode", "url")),
+        "setup_intent", "status", "submit_type", "success_url", "total_details", "ui_mode", "url")),
+    "item": ("LineItem", "li_", (
+        "amount_discount", "amount_subtotal", "amount_tax", "amount_total", "currency", "description",
+        "metadata", "price", "quantity")),
+    "product": ("Product", "prod_", (
+        "active", "created", "default_price", "description", "images", "livemode", "marketing_features",
+        "metadata", "name", "package_dimensions", "shippable", "statement_descriptor", "tax_code", "type",
+        "unit_label", "updated", "url", "deleted")),
+    "price": ("Price", "price_", (
+        "active", "billing_scheme", "created", "currency", "custom_unit_amount", "livemode", "lookup_key",
+        "metadata", "nickname", "product", "recurring", "tax_behavior", "tiers_mode", "transform_quantity",
+        "type", "unit_amount", "unit_amount_decimal")),
     "webhook_endpoint": ("WebhookEndpoint", "we_", (
         "api_version", "application", "created", "description", "enabled_events", "livemode", "metadata",
         "status", "url", "secret", "deleted")),
@@ -124,7 +137,10 @@ PATH_OBJECTS: tuple[tuple[str, str], ...] = (
     ("/v1/payment_intents", "payment_intent"),
     ("/v1/refunds", "refund"),
     ("/v1/charges", "charge"),
+    ("/v1/checkout/sessions/{}/line_items", "item"),
     ("/v1/checkout/sessions", "checkout.session"),
+    ("/v1/products", "product"),
+    ("/v1/prices", "price"),
     ("/v1/webhook_endpoints/{}/attempts", "webhook_attempt"),
     ("/v1/webhook_endpoints", "webhook_endpoint"),
     ("/v1/events", "event"),

@@ -1,4 +1,5 @@
-"""The hosted Checkout page (setup mode): GET/POST /checkout/setup/cs_test_<digits>?key=…, and its CSS and JS.
+"""The hosted Checkout page: GET/POST /checkout/setup/cs_test_<digits>?key=… (setup mode) and /checkout/pay/…
+(payment mode: the items, the total, the card), and its CSS and JS.
 
 Server-rendered (Jinja2), usable without JavaScript; /static/checkout.js formats and checks the fields first.
 Every response carries the hosted pages' security headers; the card number and CVC are never rendered back.
@@ -15,7 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from paykeep.domain.checkout_sessions import success_redirect
+from paykeep.domain.checkout_sessions import SUBMIT_LABELS, CheckoutSession, success_redirect
+from paykeep.domain.money import format_amount
 from paykeep.services import checkout_page, checkout_sessions
 from paykeep.services.checkout_page import Page
 from paykeep.services.ports import Deps, TransactionConflict
@@ -30,6 +32,8 @@ _STATIC = {
     "checkout.css": "text/css; charset=utf-8",
     "checkout.js": "text/javascript; charset=utf-8",
 }
+_PAID = ("✓", "Thank you for your payment",
+         "This payment is complete. You can close this page.", "Return to {merchant}")
 _CLOSED = {
     "complete": ("✓", "Your card has been saved",
                  "This checkout session is complete. You can close this page.", "Return to {merchant}"),
@@ -72,6 +76,11 @@ def _respond(deps: Deps, page: Page) -> Response:
     merchant = page.merchant_name or "paykeep"
     if page.kind != "form" or session is None:
         icon, heading, message, link_text = _CLOSED[page.closed or "not_found"]
+        if session is not None and session.mode == "payment" and page.closed == "complete":
+            icon, heading, message, link_text = _PAID
+        elif session is not None and session.mode == "payment":
+            message = message.replace("to save your card ", "to pay ").replace("Nothing was saved",
+                                                                              "You were not charged")
         link = None
         if session is not None and page.closed == "complete":
             link = success_redirect(session.success_url, session.id)
@@ -85,9 +94,11 @@ def _respond(deps: Deps, page: Page) -> Response:
     action = checkout_sessions.hosted_url(deps, session)
     year_now, month_now = checkout_page.year_month(deps)
     values = {"exp_month": "", "exp_year": "", "name": "", **page.values}
+    order = _order(session, page.saves_card)
     return _render(
         deps, "checkout.html", page.status_code, (session.success_url,),
-        title="Save a card", merchant_name=merchant, livemode=session.livemode,
+        title="Pay" if order else "Save a card", merchant_name=merchant, livemode=session.livemode,
+        order=order, submit_label=_submit_label(session),
         action=urlsplit(action).path + "?" + urlsplit(action).query,
         csrf_token=checkout_page.csrf_token(deps, session.id),
         messages=checkout_page.MESSAGES, errors=page.errors, form_error=_form_error(page), values=values,
@@ -95,6 +106,25 @@ def _respond(deps: Deps, page: Page) -> Response:
         customer_email=(session.customer_details or {}).get("email"), year_now=year_now,
         month_now=month_now,
     )
+
+
+def _order(session: CheckoutSession, saves_card: bool) -> dict[str, Any] | None:
+    """Payment mode: the lines and the total as the page shows them (`25.00 USD`)."""
+    if session.mode != "payment" or session.currency is None:
+        return None
+    currency = session.currency
+    items = [{"description": item["description"], "quantity": item["quantity"],
+              "amount": format_amount(int(item["amount_total"]), currency)}
+             for item in session.line_items or []]
+    return {"items": items, "total": format_amount(int(session.amount_total or 0), currency),
+            "saves_card": saves_card}
+
+
+def _submit_label(session: CheckoutSession) -> str:
+    if session.mode != "payment":
+        return "Save card"
+    word = SUBMIT_LABELS.get(session.submit_type or "", "Pay")
+    return f"{word} {format_amount(int(session.amount_total or 0), session.currency or '')}"
 
 
 def _merchant_home(success_url: str | None) -> str | None:
@@ -114,6 +144,7 @@ def _form_error(page: Page) -> str | None:
 
 # -- routes --------------------------------------------------------------------------------------------------
 @router.get("/checkout/setup/{hosted_id}")
+@router.get("/checkout/pay/{hosted_id}")
 def show_checkout_page(hosted_id: str, request: Request) -> Response:
     deps: Deps = request.app.state.deps
     query = request.query_params
@@ -126,6 +157,7 @@ def show_checkout_page(hosted_id: str, request: Request) -> Response:
 
 
 @router.post("/checkout/setup/{hosted_id}")
+@router.post("/checkout/pay/{hosted_id}")
 async def submit_checkout_page(hosted_id: str, request: Request) -> Response:
     deps: Deps = request.app.state.deps
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

@@ -1,4 +1,4 @@
-"""/v1/checkout/sessions (hosted Checkout in setup mode)."""
+"""/v1/checkout/sessions (hosted Checkout in setup and payment mode)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from paykeep.domain.checkout_sessions import CheckoutSession
-from paykeep.services import checkout_sessions
+from paykeep.services import checkout_payment, checkout_sessions
 from paykeep.web.api.endpoint import Api, body_doc
 from paykeep.web.api.expand import register_expandable
 from paykeep.web.api.route import ApiRoute
 from paykeep.wire.checkout_sessions import (
     CheckoutSessionCreate,
     CheckoutSessionExpire,
+    CheckoutSessionLineItems,
     CheckoutSessionList,
     CheckoutSessionRetrieve,
     render_checkout_session,
+    render_line_item,
 )
 
 router = APIRouter(prefix="/v1/checkout/sessions", tags=["checkout sessions"], route_class=ApiRoute)
@@ -39,7 +41,7 @@ def create_setup_checkout_session(api: Api) -> Response:
 
 @router.post("", **body_doc(CheckoutSessionCreate))
 def create_checkout_session(api: Api) -> Response:
-    """Stripe's path: `mode=setup` is required (other modes are refused with a clear 400)."""
+    """Stripe's path: `mode` (setup or payment) is required (subscription is refused with a clear 400)."""
     p = api.params(CheckoutSessionCreate)
     return api.execute(lambda ctx: checkout_sessions.create_checkout_session(ctx, p, mode_required=True),
                        _renderer(api), p.expand)
@@ -66,3 +68,11 @@ def expire_checkout_session(session_id: str, api: Api) -> Response:
     p = api.params(CheckoutSessionExpire)
     return api.execute(lambda ctx: checkout_sessions.expire_checkout_session(ctx, session_id),
                        _renderer(api), p.expand)
+
+
+@router.get("/{session_id}/line_items", **body_doc(CheckoutSessionLineItems, query=True))
+async def list_checkout_session_line_items(session_id: str, api: Api) -> Response:
+    return await api.list(
+        CheckoutSessionLineItems, lambda ctx, p: checkout_payment.list_line_items(ctx, session_id, p),
+        render_line_item,
+    )

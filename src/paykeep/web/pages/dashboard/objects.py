@@ -1,6 +1,7 @@
 """One page each for the objects that have no list of their own: PaymentMethods (pm_), charges (ch_),
-refunds (re_) and Checkout Sessions (cs_), at /dashboard/objects/{id}. The facts the API renders, links to
-related objects, the object's event timeline and the object as the API returns it. Each is read through
+refunds (re_), Checkout Sessions (cs_), products (prod_) and prices (price_), at /dashboard/objects/{id}.
+The facts the API renders, links to related objects, the object's event timeline and the object as the API
+returns it. Each is read through
 its slice's own retrieve (or load) and render functions, so it shows exactly what the API would."""
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def _checkout_session(ctx: Context, object_id: str) -> dict[str, Any]:
     return render(ctx.deps, retrieve_checkout_session(ctx, object_id))
 
 
+def _product(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.services.products import retrieve_product
+    from paykeep.wire.products import render_product
+
+    return render_product(retrieve_product(ctx, object_id))
+
+
+def _price(ctx: Context, object_id: str) -> dict[str, Any]:
+    from paykeep.services.prices import retrieve_price
+    from paykeep.wire.prices import render_price
+
+    return render_price(retrieve_price(ctx, object_id))
+
+
 KINDS: dict[str, ObjectKind] = {
     "pm": ObjectKind("PaymentMethod", _payment_method, (
         ("Card", "card", "card"), ("Customer", "id", "customer"), ("Type", "text", "type"),
@@ -74,7 +89,14 @@ KINDS: dict[str, ObjectKind] = {
         ("Mode", "text", "mode"), ("Status", "status", "status"), ("Customer", "id", "customer"),
         ("SetupIntent", "id", "setup_intent"), ("PaymentIntent", "id", "payment_intent"),
         ("Success URL", "text", "success_url"), ("Expires", "when", "expires_at"),
+        ("Amount", "money", "amount_total"), ("Payment", "status", "payment_status"),
         ("Created", "when", "created"))),
+    "prod": ObjectKind("Product", _product, (
+        ("Name", "text", "name"), ("Active", "text", "active"), ("Default price", "id", "default_price"),
+        ("Updated", "when", "updated"), ("Created", "when", "created"))),
+    "price": ObjectKind("Price", _price, (
+        ("Unit amount", "money", "unit_amount"), ("Product", "id", "product"), ("Active", "text", "active"),
+        ("Lookup key", "text", "lookup_key"), ("Created", "when", "created"))),
 }
 
 

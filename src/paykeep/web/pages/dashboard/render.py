@@ -24,6 +24,8 @@ DETAIL_PAGES = {
     "ch": "/dashboard/objects/",
     "re": "/dashboard/objects/",
     "cs": "/dashboard/objects/",
+    "prod": "/dashboard/objects/",
+    "price": "/dashboard/objects/",
     "req": "/dashboard/logs/",  # web/pages/dashboard/logs.py: a request's log
 }
 
