@@ -26,3 +26,12 @@ def test_the_module_prints_the_doc() -> None:
     out = subprocess.run([sys.executable, "-m", "paykeep.adapters.acquirer.simulated", "--markdown"],
                          capture_output=True, text=True, check=True, timeout=60).stdout
     assert out == DOC.read_text(encoding="utf-8")
+
+
+def test_every_stripe_test_name_stands_for_a_card_of_the_table() -> None:
+    # pm_card_visa & co. (domain/test_payment_methods.py) repeat numbers of this table, nothing else: a number
+    # missing here would silently behave as the frictionless default instead of what its name documents.
+    from paykeep.domain.test_payment_methods import CARDS
+
+    unknown = {name: card.number for name, card in CARDS.items() if card.number not in simulated.TEST_CARDS}
+    assert unknown == {}
