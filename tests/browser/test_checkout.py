@@ -20,7 +20,6 @@ from paykeep.webhooks import construct_event
 from support.merchant_site import MerchantSite
 from support.receiver import Receiver
 from support.screenshots import screenshot_dir
-from support.server import PaykeepServer
 
 pytestmark = pytest.mark.browser
 
@@ -32,33 +31,10 @@ CARD_ERROR = "Your card number is incorrect."
 
 # -- the merchant's site and the webhook receiver ------------------------------------------------------------
 @pytest.fixture(scope="module")
-def paykeep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepServer]:
-    srv = PaykeepServer(tmp_path_factory.mktemp("checkout-browser")).start()
-    yield srv
-    srv.close()
-
-
-@pytest.fixture(scope="module")
 def merchant() -> Iterator[MerchantSite]:
     site = MerchantSite(lambda path: "Card saved" if path.startswith("/success") else "Checkout canceled")
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def hooks(paykeep: PaykeepServer) -> Iterator[tuple[Receiver, str]]:
-    receiver = Receiver()
-    with paykeep.client() as api:
-        resp = api.post("/v1/webhook_endpoints", json={"url": receiver.url, "enabled_events": ["*"]})
-        assert resp.status_code == 200, resp.text
-    yield receiver, resp.json()["secret"]
-    receiver.close()
-
-
-@pytest.fixture
-def api(paykeep: PaykeepServer) -> Iterator[httpx.Client]:
-    with paykeep.client() as client:
-        yield client
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

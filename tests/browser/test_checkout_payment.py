@@ -21,7 +21,6 @@ from paykeep.webhooks import construct_event
 from support.merchant_site import MerchantSite
 from support.receiver import Receiver
 from support.screenshots import screenshot_dir
-from support.server import PaykeepServer
 
 pytestmark = pytest.mark.browser
 
@@ -31,33 +30,10 @@ FRICTIONLESS, THREE_DS, DECLINED = "4242424242424242", "4000002760003184", "4000
 
 
 @pytest.fixture(scope="module")
-def paykeep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaykeepServer]:
-    srv = PaykeepServer(tmp_path_factory.mktemp("checkout-payment-browser")).start()
-    yield srv
-    srv.close()
-
-
-@pytest.fixture(scope="module")
 def merchant() -> Iterator[MerchantSite]:
     site = MerchantSite(lambda path: "Thanks for your order" if path.startswith("/success") else "Cart")
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def hooks(paykeep: PaykeepServer) -> Iterator[tuple[Receiver, str]]:
-    receiver = Receiver()
-    with paykeep.client() as api:
-        resp = api.post("/v1/webhook_endpoints", json={"url": receiver.url, "enabled_events": ["*"]})
-        assert resp.status_code == 200, resp.text
-    yield receiver, resp.json()["secret"]
-    receiver.close()
-
-
-@pytest.fixture
-def api(paykeep: PaykeepServer) -> Iterator[httpx.Client]:
-    with paykeep.client() as client:
-        yield client
 
 
 @pytest.fixture

@@ -48,12 +48,6 @@ def shop() -> Iterator[Shop]:
     site.close()
 
 
-@pytest.fixture
-def api(paykeep: PaykeepServer) -> Iterator[httpx.Client]:
-    with paykeep.client() as client:
-        yield client
-
-
 def _challenged(api: httpx.Client, shop: Shop, number: str, **params: Any) -> dict[str, Any]:
     resp = api.post("/v1/payment_intents", json={
         "amount": 4599, "currency": "eur", "confirm": True, "return_url": shop.return_url,
