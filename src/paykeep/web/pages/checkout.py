@@ -31,6 +31,7 @@ _env = Environment(loader=PackageLoader("paykeep", "web/templates"), autoescape=
 _STATIC = {
     "checkout.css": "text/css; charset=utf-8",
     "checkout.js": "text/javascript; charset=utf-8",
+    "card_rules.js": "text/javascript; charset=utf-8",  # also the Drop-in frame's (web/pages/dropin.py)
 }
 _PAID = ("✓", "Thank you for your payment",
          "This payment is complete. You can close this page.", "Return to {merchant}")
@@ -206,3 +207,8 @@ def checkout_css() -> Response:
 @router.get("/static/checkout.js")
 def checkout_js() -> Response:
     return _static("checkout.js")
+
+
+@router.get("/static/card_rules.js")
+def card_rules_js() -> Response:
+    return _static("card_rules.js")

@@ -12,47 +12,14 @@
     cvc: form.dataset.msgCvc, name: form.dataset.msgName
   };
   var yearNow = parseInt(form.dataset.yearNow, 10), monthNow = parseInt(form.dataset.monthNow, 10);
-  var LENGTHS = {
-    visa: [13, 16, 19], mastercard: [16], amex: [15], discover: [16, 17, 18, 19], jcb: [16, 17, 18, 19],
-    diners: [14, 15, 16, 17, 18, 19], unionpay: [16, 17, 18, 19],
-    unknown: [12, 13, 14, 15, 16, 17, 18, 19]
-  };
   var LABELS = {
     visa: "Visa", mastercard: "Mastercard", amex: "American Express", discover: "Discover", jcb: "JCB",
     diners: "Diners Club", unionpay: "UnionPay"
   };
 
-  function digitsOf(value) { return (value || "").replace(/\D/g, ""); }
-
-  function brandOf(d) {
-    var n = function (w) { return d.length >= w ? parseInt(d.slice(0, w), 10) : -1; };
-    if (d.charAt(0) === "4") { return "visa"; }
-    if ((n(2) >= 51 && n(2) <= 55) || (n(4) >= 2221 && n(4) <= 2720)) { return "mastercard"; }
-    if (d.slice(0, 2) === "34" || d.slice(0, 2) === "37") { return "amex"; }
-    if ((n(3) >= 300 && n(3) <= 305) || ["36", "38", "39"].indexOf(d.slice(0, 2)) >= 0 ||
-        d.slice(0, 4) === "3095") { return "diners"; }
-    if (n(4) >= 3528 && n(4) <= 3589) { return "jcb"; }
-    if (d.slice(0, 4) === "6011" || (n(3) >= 644 && n(3) <= 649) || d.slice(0, 2) === "65") { return "discover"; }
-    if (d.slice(0, 2) === "62" || d.slice(0, 2) === "81") { return "unionpay"; }
-    return "unknown";
-  }
-
-  function luhn(d) {
-    var sum = 0;
-    for (var i = 0; i < d.length; i++) {
-      var x = d.charCodeAt(d.length - 1 - i) - 48;
-      if (i % 2 === 1) { x *= 2; if (x > 9) { x -= 9; } }
-      sum += x;
-    }
-    return d.length > 0 && sum % 10 === 0;
-  }
-
-  function groups(d, brand) {
-    var sizes = brand === "amex" ? [4, 6, 5] : (brand === "diners" && d.length === 14 ? [4, 6, 4] : [4, 4, 4, 4, 3]);
-    var out = [], at = 0;
-    for (var i = 0; i < sizes.length && at < d.length; i++) { out.push(d.slice(at, at + sizes[i])); at += sizes[i]; }
-    return out.join(" ");
-  }
+  var RULES = window.PaykeepCardRules;  // /static/card_rules.js, loaded first
+  var LENGTHS = RULES.LENGTHS, digitsOf = RULES.digitsOf, brandOf = RULES.brandOf, luhn = RULES.luhn;
+  var groups = RULES.groups;
 
   function formatNumber() {
     var raw = number.value, caret = number.selectionStart === null ? raw.length : number.selectionStart;
