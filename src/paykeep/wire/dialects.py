@@ -22,7 +22,9 @@ from pydantic import BaseModel
 from paykeep.domain.dialects import STRIPE_API_VERSION, Dialect
 from paykeep.wire.params import CreatedFilter
 
-WOOSHPAY_ONLY = frozenset({"merchant_order_id", "live_mode", "3ds_status", "quantity"})
+WOOSHPAY_ONLY = frozenset({"merchant_order_id", "live_mode", "3ds_status"})
+# WooshPay-only on one kind of object: a PaymentIntent's `quantity` (a Checkout line item's is Stripe's too)
+_WOOSHPAY_ONLY_ON = {"payment_intent": WOOSHPAY_ONLY | {"quantity"}}
 _UNTOUCHED = frozenset({"metadata"})
 
 
@@ -35,9 +37,10 @@ def in_dialect(body: dict[str, Any], dialect: Dialect, api_version: str | None =
 
 def _stripe_object(obj: dict[str, Any], version: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    left_out = _WOOSHPAY_ONLY_ON.get(str(obj.get("object")), WOOSHPAY_ONLY)
     for key, value in obj.items():
-        if key in WOOSHPAY_ONLY and not (key == "quantity" and obj.get("object") == "item"):
-            continue  # (a Checkout line item's `quantity` is Stripe's too)
+        if key in left_out:
+            continue
         if isinstance(value, dict):
             if key in _UNTOUCHED:
                 out[key] = value
